@@ -1,0 +1,55 @@
+# Joined Up: `make run` serves the demo, `make test` runs the suite (both on the embedded
+# default: SQLite, Celery eager). See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DEBUG ?= 1
+
+.PHONY: run test lint format bench assets install migrate seed clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+var/webroot/assets: node_modules/.package-lock.json
+	mkdir -p var/webroot
+	rm -rf var/webroot/assets
+	cp -r node_modules/govuk-frontend/dist/govuk/assets var/webroot/assets
+
+assets: var/webroot/assets
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: install assets seed
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install assets
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+clean:
+	rm -rf var/webroot staticfiles .pytest_cache

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdvocatesConfig(AppConfig):
+    name = "advocates"
+    verbose_name = "Advocates"

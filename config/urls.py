@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from agencies import api as agencies_api
+from agencies import views as agencies_views
+from config.api_auth import TokenView
+from config.govuk_forms import SignInForm
+from journeys import api as journeys_api
+
+router = DefaultRouter()
+router.register("agencies", agencies_api.AgencyViewSet)
+router.register("contact-types", agencies_api.ContactTypeViewSet)
+router.register("questions", agencies_api.QuestionViewSet)
+router.register("assessment-types", agencies_api.AssessmentTypeViewSet)
+router.register("persons", journeys_api.PersonViewSet, basename="person")
+router.register("families", journeys_api.FamilyViewSet, basename="family")
+router.register("contacts", journeys_api.ContactViewSet, basename="contact")
+router.register("assessments", journeys_api.AssessmentViewSet, basename="assessment")
+
+api_patterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", agencies_views.home, name="home"),
+    path("healthz", agencies_views.healthz, name="healthz"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("journeys.urls")),
+    path("api/v1/", include(api_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,177 @@
+"""Consent grants, the tamper-evident access log, and emergency (break-glass) access."""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from agencies.models import Agency
+from journeys.models import Person, Sensitivity
+
+
+class Category(models.TextChoices):
+    CONTACTS = "contacts", "Contacts"
+    ASSESSMENTS = "assessments", "Assessments"
+    NOTES = "notes", "Notes"
+    CONTACT_DETAILS = "contact_details", "Contact details"
+
+
+class Method(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PORTAL = "portal", "Online, by the person"
+    ADVOCATE_WITNESSED = "advocate_witnessed", "Witnessed by an advocate"
+    WRITTEN = "written", "Signed paper form"
+    PHONE = "phone", "By phone"
+
+
+class ConsentGrant(models.Model):
+    """A person's permission for one agency to see some of their records. Never edited:
+    a change of scope revokes it and makes a new grant, so history answers 'who could see
+    what on a given date'."""
+
+    subject = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_grants")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="consent_grants")
+    categories = models.JSONField(help_text="Any of: " + ", ".join(Category.values))
+    labels = models.JSONField(default=list, help_text="Any of: " + ", ".join(Sensitivity.values))
+    purpose = models.CharField(max_length=300, blank=True)
+    given_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    method = models.CharField(max_length=20, choices=Method.choices)
+    valid_from = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+        indexes = [models.Index(fields=["subject", "agency", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("valid_from")), name="grant_expires_after_start"
+            ),
+            models.CheckConstraint(condition=Q(method__in=Method.values), name="grant_method_valid"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("created_at")),
+                name="grant_revoked_after_created",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Consent {self.pk}: {self.subject} to {self.agency}"
+
+    def is_active(self, at) -> bool:
+        return self.valid_from <= at < self.expires_at and (self.revoked_at is None or self.revoked_at > at)
+
+
+class BasisKind(models.TextChoices):
+    OWN_AGENCY = "own_agency", "Own agency's records"
+    CONSENT = "consent", "Consent grant"
+    ASSIGNMENT = "assignment", "Advocate assignment"
+    BREAK_GLASS = "break_glass", "Emergency access"
+    SELF = "self", "The person's own record"
+    PARENT = "parent", "Parental responsibility"
+
+
+@pgtrigger.register(
+    pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+)
+class AccessLog(models.Model):
+    """One row per request that showed a person's records; hash-chained, append-only."""
+
+    at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user_label = models.CharField(max_length=200)
+    agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=32)
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_log")
+    shown = models.CharField(max_length=300, help_text="What was shown, in plain words.")
+    bases = models.JSONField(help_text='Each basis as {"kind", "ref"}.')
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["subject", "at"])]
+
+    def __str__(self):
+        return f"{self.user_label} saw {self.shown} of {self.subject_id} at {self.at}"
+
+
+class AccessLogHead(models.Model):
+    """A single row locked by each writer, so concurrent writers never fork the chain."""
+
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="access_log_head_singleton")]
+
+    def __str__(self):
+        return self.last_hash
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    JUSTIFIED = "justified", "Justified"
+    NOT_JUSTIFIED = "not_justified", "Not justified"
+
+
+class BreakGlass(models.Model):
+    """Emergency access to one person's records, for a few hours, reviewed by a manager."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="break_glasses")
+    reason = models.TextField()
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    review_status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("opened_at")), name="break_glass_expires_after_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_status__in=ReviewStatus.values), name="break_glass_review_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Emergency access {self.pk} to {self.subject_id} by {self.user}"
+
+
+class AuditEvent(models.Model):
+    """Who changed what: one row per write a service makes, in the same transaction."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.verb} {self.object_type} {self.object_id}"

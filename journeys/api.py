@@ -1,0 +1,335 @@
+"""REST endpoints for people, families, contacts and assessments: thin adapters over the
+services (writes) and selectors (reads)."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from agencies.models import Agency, AssessmentType, ContactType
+from consent.policy import viewer_for, visible_persons
+
+from . import selectors, services
+from .models import (
+    Assessment,
+    Channel,
+    Contact,
+    DemandType,
+    Family,
+    IdentifierScheme,
+    Person,
+    Sensitivity,
+)
+
+
+class IsAgencyStaff(permissions.BasePermission):
+    """Agency staff, managers and advocates; citizens and unattached users are refused."""
+
+    message = "Only agency staff may use this."
+
+    def has_permission(self, request, view):
+        return viewer_for(request.user).is_staff_member
+
+
+class VisiblePersonField(serializers.PrimaryKeyRelatedField):
+    """A person id the caller may know of; anyone else reads as 'does not exist'."""
+
+    def get_queryset(self):
+        return visible_persons(viewer_for(self.context["request"].user))
+
+
+class VisibleFamilyField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return selectors.families_visible(user=self.context["request"].user)
+
+
+# People -------------------------------------------------------------------------------
+
+
+class IdentifierSerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(choices=IdentifierScheme.choices)
+    value = serializers.CharField(max_length=40)
+
+
+class PersonInputSerializer(serializers.Serializer):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField()
+    family = VisibleFamilyField(required=False, allow_null=True)
+    relationship = serializers.CharField(required=False, default="other")
+    parental_responsibility = serializers.BooleanField(required=False, default=False)
+    identifiers = IdentifierSerializer(many=True, required=False, default=list)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "given_name", "family_name", "preferred_name", "date_of_birth"]
+
+
+class ContactOutputSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    agency_id = serializers.IntegerField(read_only=True)
+    contact_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    persons = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "persons",
+            "family",
+            "agency",
+            "agency_id",
+            "contact_type",
+            "occurred_at",
+            "channel",
+            "duration_minutes",
+            "summary",
+            "purpose",
+            "outcome",
+            "demand_type",
+            "sensitivity",
+            "recorded_via",
+            "external_id",
+        ]
+
+
+class RecordContactSerializer(ContactOutputSerializer):
+    """A contact inside a record: the people it concerns are the record's person."""
+
+    class Meta(ContactOutputSerializer.Meta):
+        fields = [f for f in ContactOutputSerializer.Meta.fields if f != "persons"]
+
+
+class AnswerOutputSerializer(serializers.Serializer):
+    question = serializers.CharField(source="question.code")
+    value = serializers.CharField()
+    reused_from = serializers.IntegerField(source="reused_from_id", allow_null=True)
+
+
+class AssessmentOutputSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    agency_id = serializers.IntegerField(read_only=True)
+    answers = AnswerOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "assessment_type",
+            "agency",
+            "agency_id",
+            "subject_person",
+            "subject_family",
+            "started_at",
+            "completed_at",
+            "sensitivity",
+            "answers",
+        ]
+
+
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """People the caller may know of; `?q=` searches names or an exact identifier."""
+
+    serializer_class = PersonSerializer
+
+    def get_queryset(self):
+        return selectors.person_search(user=self.request.user, q=self.request.query_params.get("q", ""))
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated(), IsAgencyStaff()]
+
+    def create(self, request):
+        data = self._validated(PersonInputSerializer)
+        viewer = viewer_for(request.user)
+        person = services.person_create(
+            actor=request.user,
+            agency=Agency.objects.get(pk=viewer.agency_id),
+            **data,
+        )
+        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def record(self, request, pk=None):
+        """The joined-up record as the caller may see it; each item names its agency."""
+        record = selectors.person_record(user=request.user, person_id=pk)
+        return Response(
+            {
+                "person": PersonSerializer(record.person).data,
+                "basis": sorted(str(b) for b in record.bases),
+                "contacts": RecordContactSerializer(record.contacts, many=True).data,
+                "assessments": AssessmentOutputSerializer(record.assessments, many=True).data,
+            }
+        )
+
+    def _validated(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+# Families -----------------------------------------------------------------------------
+
+
+class FamilyInputSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    label = serializers.CharField(max_length=200)
+
+
+class MemberSerializer(serializers.Serializer):
+    person = PersonSerializer()
+    relationship = serializers.CharField()
+    parental_responsibility = serializers.BooleanField()
+    started = serializers.DateField()
+
+
+class FamilySerializer(serializers.ModelSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Family
+        fields = ["id", "reference", "label", "members"]
+
+    @extend_schema_field(MemberSerializer(many=True))
+    def get_members(self, family):
+        memberships = getattr(family, "visible_memberships", None)
+        return MemberSerializer(memberships, many=True).data if memberships is not None else None
+
+
+class FamilyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = FamilySerializer
+    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff]
+
+    def get_queryset(self):
+        return selectors.families_visible(user=self.request.user)
+
+    def retrieve(self, request, pk=None):
+        family = selectors.family_detail(user=request.user, family_id=pk)
+        return Response(FamilySerializer(family).data)
+
+    def create(self, request):
+        serializer = FamilyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if Family.objects.filter(reference=serializer.validated_data.get("reference") or None).exists():
+            raise serializers.ValidationError({"reference": ["A family with this reference already exists."]})
+        family = services.family_create(
+            actor=request.user,
+            agency=Agency.objects.get(pk=viewer_for(request.user).agency_id),
+            **serializer.validated_data,
+        )
+        return Response(FamilySerializer(family).data, status=status.HTTP_201_CREATED)
+
+
+# Contacts -----------------------------------------------------------------------------
+
+
+class ContactInputSerializer(serializers.Serializer):
+    persons = serializers.ListField(child=VisiblePersonField(), min_length=1)
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False)
+    family = VisibleFamilyField(required=False, allow_null=True)
+    contact_type = serializers.SlugRelatedField(slug_field="code", queryset=ContactType.objects.all())
+    occurred_at = serializers.DateTimeField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    summary = serializers.CharField()
+    purpose = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    demand_type = serializers.ChoiceField(choices=DemandType.choices, required=False)
+    sensitivity = serializers.ChoiceField(choices=Sensitivity.choices, required=False)
+    external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+
+    def validate(self, data):
+        viewer = viewer_for(self.context["request"].user)
+        agency = data.get("agency")
+        if agency is None or agency.pk == viewer.agency_id:
+            data["agency"] = Agency.objects.get(pk=viewer.agency_id)
+            data["recorded_via"] = "agency"
+        elif viewer.is_advocate:
+            # Families tell their advocate about contacts with other agencies.
+            data["recorded_via"] = "advocate"
+        else:
+            raise serializers.ValidationError(
+                {"agency": ["You may record contacts for your own agency only."]}
+            )
+        return data
+
+
+class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Contacts your agency recorded; POST one contact or a list (all or nothing)."""
+
+    serializer_class = ContactOutputSerializer
+    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff]
+
+    def get_queryset(self):
+        viewer = viewer_for(self.request.user)
+        return (
+            Contact.objects.filter(agency_id=viewer.agency_id)
+            .select_related("agency", "contact_type")
+            .prefetch_related("persons")
+            .order_by("-occurred_at", "-id")
+        )
+
+    def create(self, request):
+        many = isinstance(request.data, list)
+        serializer = ContactInputSerializer(
+            data=request.data, many=many, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data if many else [serializer.validated_data]
+        with transaction.atomic():
+            results = services.contacts_record(
+                items=[{**item, "recorded_by": request.user} for item in items], actor=request.user
+            )
+        created = any(made for _, made in results)
+        body = ContactOutputSerializer([c for c, _ in results], many=True).data
+        return Response(
+            body if many else body[0], status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+# Assessments --------------------------------------------------------------------------
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    value = serializers.CharField(allow_blank=True)
+
+
+class AssessmentInputSerializer(serializers.Serializer):
+    assessment_type = serializers.PrimaryKeyRelatedField(queryset=AssessmentType.objects.all())
+    subject_person = VisiblePersonField(required=False, allow_null=True)
+    subject_family = VisibleFamilyField(required=False, allow_null=True)
+    started_at = serializers.DateTimeField(required=False, allow_null=True)
+    completed_at = serializers.DateTimeField()
+    sensitivity = serializers.ChoiceField(choices=Sensitivity.choices, required=False)
+    answers = AnswerInputSerializer(many=True)
+
+    def validate_assessment_type(self, value):
+        viewer = viewer_for(self.context["request"].user)
+        if value.agency_id != viewer.agency_id:
+            raise serializers.ValidationError("Choose an assessment type of your own agency.")
+        return value
+
+
+class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Assessments your agency recorded; POST records one with its answers."""
+
+    serializer_class = AssessmentOutputSerializer
+    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff]
+
+    def get_queryset(self):
+        viewer = viewer_for(self.request.user)
+        return (
+            Assessment.objects.filter(agency_id=viewer.agency_id)
+            .select_related("agency")
+            .prefetch_related("answers__question")
+            .order_by("-completed_at", "-id")
+        )
+
+    def create(self, request):
+        serializer = AssessmentInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_record(actor=request.user, **serializer.validated_data)
+        return Response(AssessmentOutputSerializer(assessment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,139 @@
+"""Every read of case data that a page or endpoint shows, scoped by the consent policy, with a
+fixed number of queries whatever the size of the record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from consent import access_log
+from consent.models import Category
+from consent.policy import Basis, Scope, access_person, assigned_family_ids, viewer_for, visible_persons
+
+from .models import Answer, Assessment, Contact, Family, Membership, Person
+
+
+@dataclass
+class Record:
+    """A person's joined-up record as one viewer may see it."""
+
+    person: Person
+    scope: Scope
+    contacts: list[Contact]
+    assessments: list[Assessment]
+    withheld_count: int = 0
+    bases: set[Basis] = field(default_factory=set)
+
+    @property
+    def agencies_shown(self) -> list[str]:
+        names = {c.agency.name for c in self.contacts} | {a.agency.name for a in self.assessments}
+        return sorted(names)
+
+
+def _scoped(qs: QuerySet, scope: Scope, category: str) -> QuerySet:
+    """Apply the policy's filter and, for the subject themself, rule 6 withholding."""
+    qs = qs.filter(scope.record_filter(category))
+    if scope.for_subject:
+        qs = qs.filter(withheld_from_subject=False)
+    return qs
+
+
+def _withheld_but_shown(scope: Scope, person: Person) -> int:
+    if not scope.for_subject:
+        return 0
+    contacts = Contact.objects.filter(
+        persons=person, withheld_from_subject=True, withheld_existence_shown=True
+    )
+    assessments = Assessment.objects.filter(
+        subject_person=person, withheld_from_subject=True, withheld_existence_shown=True
+    )
+    return contacts.count() + assessments.count()
+
+
+def person_record(*, user, person_id, log: bool = True) -> Record:
+    """The joined-up record of one person as `user` may see it (404 when they may not know
+    of the person), writing one access-log entry for the view."""
+    person, scope = access_person(user, person_id)
+    contacts = list(
+        _scoped(Contact.objects.filter(persons=person), scope, Category.CONTACTS)
+        .select_related("agency", "contact_type")
+        .order_by("-occurred_at", "-id")
+    )
+    assessments = list(
+        _scoped(Assessment.objects.filter(subject_person=person), scope, Category.ASSESSMENTS)
+        .select_related("agency", "assessment_type")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        .order_by("-completed_at", "-id")
+    )
+    bases = {
+        scope.basis_for(category=Category.CONTACTS, agency_id=c.agency_id, label=c.sensitivity)
+        for c in contacts
+    } | {
+        scope.basis_for(category=Category.ASSESSMENTS, agency_id=a.agency_id, label=a.sensitivity)
+        for a in assessments
+    }
+    record = Record(
+        person=person,
+        scope=scope,
+        contacts=contacts,
+        assessments=assessments,
+        withheld_count=_withheld_but_shown(scope, person),
+        bases=bases,
+    )
+    if log and scope.viewer.person_id != person.pk:
+        access_log.append(
+            user=user,
+            agency_id=scope.viewer.agency_id,
+            role=scope.viewer.role,
+            subject_id=person.pk,
+            shown=f"{len(contacts)} contacts and {len(assessments)} assessments"
+            f" from {len(record.agencies_shown)} agencies",
+            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+        )
+    return record
+
+
+def person_search(*, user, q: str = "") -> QuerySet[Person]:
+    """People the user may know of matching a name, or anyone with exactly this identifier
+    (to link a new record without revealing what other agencies hold)."""
+    viewer = viewer_for(user)
+    q = (q or "").strip()
+    visible = visible_persons(viewer)
+    if not q:
+        return visible.order_by("family_name", "given_name")
+    terms = Q()
+    for word in q.split():
+        terms &= (
+            Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
+        )
+    compact = q.replace(" ", "").upper()
+    matches = visible.filter(terms | Q(identifiers__value=compact))
+    if viewer.is_staff_member and not viewer.is_advocate:
+        matches = matches | Person.objects.filter(identifiers__value=compact)
+    return matches.distinct().order_by("family_name", "given_name")
+
+
+def families_visible(*, user) -> QuerySet[Family]:
+    """Families the user's agency registered or with a member the user may know of; for an
+    advocate, the families assigned to them."""
+    viewer = viewer_for(user)
+    if viewer.is_advocate:
+        return Family.objects.filter(pk__in=assigned_family_ids(viewer)).order_by("label")
+    known = Q(pk__in=Membership.objects.filter(person__in=visible_persons(viewer)).values("family_id"))
+    if viewer.is_staff_member:
+        known |= Q(registered_by_id=viewer.agency_id)
+    return Family.objects.filter(known).order_by("label")
+
+
+def family_detail(*, user, family_id) -> Family:
+    from django.http import Http404
+
+    family = families_visible(user=user).filter(pk=family_id).first()
+    if family is None:
+        raise Http404("No such family.")
+    members = visible_persons(viewer_for(user))
+    family.visible_memberships = list(
+        family.memberships.filter(person__in=members).select_related("person").order_by("started")
+    )
+    return family

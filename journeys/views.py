@@ -1,0 +1,31 @@
+"""Pages for finding a person, reading their joined-up record, and a family's members."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from consent.policy import viewer_for
+
+from . import selectors
+
+
+@login_required
+def person_search(request):
+    q = request.GET.get("q", "").strip()
+    people = selectors.person_search(user=request.user, q=q) if q else None
+    page = Paginator(people, 25).get_page(request.GET.get("page")) if people is not None else None
+    return render(request, "journeys/person_search.html", {"q": q, "page": page})
+
+
+@login_required
+def person_record(request, person_id):
+    record = selectors.person_record(user=request.user, person_id=person_id)
+    return render(
+        request, "journeys/person_record.html", {"record": record, "viewer": viewer_for(request.user)}
+    )
+
+
+@login_required
+def family_detail(request, family_id):
+    family = selectors.family_detail(user=request.user, family_id=family_id)
+    return render(request, "journeys/family_detail.html", {"family": family})

@@ -1,0 +1,26 @@
+"""Shared fixtures: API clients signed in as a given user."""
+
+import pytest
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_user(user)` signs it in with a token-free forced login."""
+    client = APIClient()
+
+    def as_user(user):
+        client.force_authenticate(user=user)
+        return client
+
+    client.as_user = as_user
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    """Pages render in tests without a collectstatic manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
