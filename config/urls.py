@@ -8,6 +8,7 @@ from agencies import api as agencies_api
 from agencies import views as agencies_views
 from config.api_auth import TokenView
 from config.govuk_forms import SignInForm
+from consent import api as consent_api
 from journeys import api as journeys_api
 
 router = DefaultRouter()
@@ -19,9 +20,13 @@ router.register("persons", journeys_api.PersonViewSet, basename="person")
 router.register("families", journeys_api.FamilyViewSet, basename="family")
 router.register("contacts", journeys_api.ContactViewSet, basename="contact")
 router.register("assessments", journeys_api.AssessmentViewSet, basename="assessment")
+router.register("consents", consent_api.ConsentViewSet, basename="consent")
 
 api_patterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path(
+        "persons/<int:person_id>/break-glass/", consent_api.BreakGlassView.as_view(), name="api-break-glass"
+    ),
     path("", include(router.urls)),
 ]
 
@@ -35,6 +40,7 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("journeys.urls")),
+    path("", include("consent.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

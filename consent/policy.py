@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Role, Sector
-from journeys.models import Assessment, Contact, Membership, Person
+from journeys.models import Assessment, Contact, Membership, Person, Sensitivity
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant
 
@@ -61,12 +62,12 @@ class Viewer:
 
 
 def viewer_for(user) -> Viewer:
-    """Build the viewer in one query; anonymous and unattached users get a viewer that sees nothing."""
+    """Build the viewer in one query; anonymous and unattached users get a viewer that sees nothing.
+
+    Never memoised: the same user object can outlive a request (API clients, shells), and a
+    change of role or agency must count on the next call (rule 9)."""
     if user is None or not user.is_authenticated:
         return Viewer(user=user, agency_id=None, role=None, person_id=None)
-    cached = getattr(user, "_joinedup_viewer", None)
-    if cached is not None:
-        return cached
     from django.contrib.auth import get_user_model
 
     row = (
@@ -93,8 +94,6 @@ def viewer_for(user) -> Viewer:
         viewer = Viewer(user=user, agency_id=None, role=CITIZEN, person_id=row["person__id"])
     else:
         viewer = Viewer(user=user, agency_id=None, role=None, person_id=None)
-    # Memoised on the user object, which lives for one request only.
-    user._joinedup_viewer = viewer
     return viewer
 
 
@@ -121,17 +120,34 @@ def assigned_family_ids(viewer: Viewer, at: datetime | None = None) -> QuerySet:
     day = timezone.localdate(at) if at else timezone.localdate()
     return (
         Assignment.objects.filter(advocate=viewer.user, started__lte=day)
-        .filter(Q(ended__isnull=True) | Q(ended__gte=day))
+        # `ended` is the first day without the assignment: access stops the moment it ends.
+        .filter(Q(ended__isnull=True) | Q(ended__gt=day))
         .values("family_id")
     )
 
 
+def own_consent_birthday_cutoff(at: datetime | None = None):
+    """People born after this day are below the age at which they give their own consent."""
+    today = timezone.localdate(at) if at else timezone.localdate()
+    years = settings.CONSENT_OWN_AGE
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
 def children_of(person_id: int, at: datetime | None = None) -> QuerySet:
-    """Ids of children in families where this person holds parental responsibility."""
+    """Ids of children below the own-consent age (rule 4) in families where this person holds
+    parental responsibility. From that age the young person's record is their own: a parent
+    neither sees it nor consents for it."""
     families = current_memberships(at).filter(person_id=person_id, parental_responsibility=True)
     return (
         current_memberships(at)
-        .filter(family_id__in=families.values("family_id"), relationship="child")
+        .filter(
+            family_id__in=families.values("family_id"),
+            relationship="child",
+            person__date_of_birth__gt=own_consent_birthday_cutoff(at),
+        )
         .exclude(person_id=person_id)
         .values("person_id")
     )
@@ -200,9 +216,45 @@ class Scope:
             parts |= Q(sensitivity__in=sorted(labels))
         return parts
 
+    def shows_contact_details(self, registered_by_id: int | None) -> Basis | None:
+        """A person's phone, email and address are a record of the agency that registered
+        them, in the 'contact details' category."""
+        return self.basis_for(
+            category=Category.CONTACT_DETAILS, agency_id=registered_by_id or 0, label=Sensitivity.GENERAL
+        )
+
+    def shows_notes(self, *, agency_id: int, label: str) -> Basis | None:
+        """Whether a shown contact's free text (summary, purpose, outcome) may be shown too:
+        the 'notes' category. Without it, another agency's contact shows only that it happened."""
+        return self.basis_for(category=Category.NOTES, agency_id=agency_id, label=label)
+
     @property
     def sees_other_agencies(self) -> bool:
         return self.everything is not None or bool(self.grants)
+
+    def describe(self) -> str:
+        """In plain words, what this viewer is shown and on what basis (the record's banner)."""
+        if self.everything is not None:
+            kind = self.everything.kind
+            if kind == BasisKind.SELF:
+                return "Your own record: everything agencies have recorded about you."
+            if kind == BasisKind.PARENT:
+                return "Your child's record, because you have parental responsibility."
+            return (
+                f"Emergency access {self.everything.ref}: every agency's records are shown until it ends."
+                " Your reason is logged and a manager will review it."
+            )
+        parts = ["your agency's own records"]
+        for grant in self.grants:
+            cats = ", ".join(Category(c).label.lower() for c in sorted(grant.categories))
+            labels = ", ".join(Sensitivity(lb).label.lower() for lb in sorted(grant.labels))
+            parts.append(f"other agencies' {cats} marked {labels}, under consent {grant.id}")
+        if not self.grants:
+            return (
+                "Shown: only your agency's own records. This person has not agreed to share other "
+                "agencies' records with your agency."
+            )
+        return "Shown: " + "; and ".join(parts) + "."
 
 
 def scope_for(viewer: Viewer, person: Person | int, at: datetime | None = None) -> Scope | None:
@@ -243,6 +295,71 @@ def scope_for(viewer: Viewer, person: Person | int, at: datetime | None = None) 
     )
 
 
+def scopes_for_family(viewer: Viewer, family, at: datetime | None = None) -> dict[int, Scope]:
+    """Batch form of scope_for for the current members of one family (a Family or an id) or of
+    several (an iterable of ids): {person id: Scope}, only for members the viewer may know of.
+
+    The same decisions as scope_for, in a fixed number of queries whatever the family's size:
+    members, break-glass, grants (citizens: members and children).
+    """
+    at = at or timezone.now()
+    if isinstance(family, int) or hasattr(family, "pk"):
+        family_ids = [family if isinstance(family, int) else family.pk]
+    else:
+        family_ids = list(family)
+    members = current_memberships(at).filter(family_id__in=family_ids)
+    if viewer.is_citizen:
+        ids = set(members.values_list("person_id", flat=True))
+        children = set(
+            children_of(viewer.person_id, at).filter(person_id__in=ids).values_list("person_id", flat=True)
+        )
+        scopes = {}
+        if viewer.person_id in ids:
+            scopes[viewer.person_id] = Scope(
+                viewer, viewer.person_id, everything=Basis(BasisKind.SELF), for_subject=True
+            )
+        for child in sorted(children):
+            scopes[child] = Scope(viewer, child, everything=Basis(BasisKind.PARENT), for_subject=True)
+        return scopes
+    if not viewer.is_staff_member:
+        return {}
+    ids = sorted(
+        set(
+            members.filter(person_id__in=visible_persons(viewer, at).values("pk")).values_list(
+                "person_id", flat=True
+            )
+        )
+    )
+    if not ids:
+        return {}
+    glasses: dict[int, int] = {}
+    for subject_id, glass_id in (
+        open_break_glass(at)
+        .filter(subject_id__in=ids, user_id=viewer.user.pk)
+        .order_by("opened_at")
+        .values_list("subject_id", "id")
+    ):
+        glasses[subject_id] = glass_id  # the latest opened wins, as in scope_for
+    grants: dict[int, list[GrantView]] = {person_id: [] for person_id in ids}
+    for g in active_grants(at).filter(subject_id__in=ids, agency_id=viewer.agency_id).order_by("id"):
+        grants[g.subject_id].append(GrantView(g.id, frozenset(g.categories), frozenset(g.labels)))
+    scopes = {}
+    for person_id in ids:
+        if person_id in glasses:
+            scopes[person_id] = Scope(
+                viewer, person_id, everything=Basis(BasisKind.BREAK_GLASS, glasses[person_id])
+            )
+        else:
+            scopes[person_id] = Scope(
+                viewer,
+                person_id,
+                own_agency_id=viewer.agency_id,
+                grants=grants[person_id],
+                via_assignment=viewer.is_advocate,
+            )
+    return scopes
+
+
 def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, Scope]:
     """The person and the viewer's scope; 404 alike for 'missing' and 'not allowed'."""
     viewer = viewer_for(user)
@@ -280,6 +397,7 @@ __all__ = [
     "active_grants",
     "agency_could_see",
     "scope_for",
+    "scopes_for_family",
     "viewer_for",
     "visible_persons",
 ]

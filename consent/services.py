@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency
+from agencies.models import Agency, Role, StaffMembership
 from journeys.models import Person, Sensitivity
 
-from . import policy
+from . import access_log, policy
 from .events import record_event
-from .models import Category, ConsentGrant, Method
+from .models import BasisKind, BreakGlass, Category, ConsentGrant, Method, ReviewStatus
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (the last day of a shorter month)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
 
 
 def _age_on(person: Person, day) -> int:
@@ -66,7 +76,7 @@ def consent_grant(
     given_by = given_by or subject
     categories, labels = _validate_scope(categories, labels)
     valid_from = valid_from or now
-    expires_at = expires_at or valid_from + timedelta(days=30 * settings.CONSENT_DEFAULT_MONTHS)
+    expires_at = expires_at or add_months(valid_from, settings.CONSENT_DEFAULT_MONTHS)
     errors = {}
     if method not in Method.values:
         errors["method"] = "Choose how the consent was given."
@@ -82,6 +92,17 @@ def consent_grant(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # One standing grant per person and agency: a new one replaces (revokes) the old,
+        # so what an agency may see is never the muddle of two overlapping grants.
+        standing = list(
+            ConsentGrant.objects.select_for_update()
+            .filter(subject=subject, agency=agency, revoked_at__isnull=True, expires_at__gt=now)
+            .order_by("id")
+        )
+        if replaces is None and standing:
+            replaces = standing[-1]
+        for old in standing:
+            _revoke(old, actor=actor, reason="Replaced by a new consent", at=now)
         grant = ConsentGrant.objects.create(
             subject=subject,
             agency=agency,
@@ -99,17 +120,30 @@ def consent_grant(
     return grant
 
 
+def _revoke(grant: ConsentGrant, *, actor, reason: str, at: datetime) -> None:
+    grant.revoked_at = max(at, grant.created_at)
+    grant.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+    grant.revoke_reason = reason
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    record_event(actor=actor, verb="consent.revoked", obj=grant, reason=reason)
+
+
+def consent_grant_many(*, subject: Person, agencies: list[Agency], actor, **scope) -> list[ConsentGrant]:
+    """One grant for each agency chosen with the person, all or none."""
+    with transaction.atomic():
+        return [consent_grant(subject=subject, agency=agency, actor=actor, **scope) for agency in agencies]
+
+
 def consent_revoke(*, grant: ConsentGrant, actor, reason: str = "") -> ConsentGrant:
     """End a grant now; the very next request by that agency's staff no longer sees the records."""
+    reason = (reason or "").strip()
+    if len(reason) > 1000:
+        raise ValidationError({"reason": "Keep the reason under 1000 characters."})
     with transaction.atomic():
         grant = ConsentGrant.objects.select_for_update().get(pk=grant.pk)
         if grant.revoked_at is not None:
-            raise ValidationError({"grant": "This consent has already been withdrawn."})
-        grant.revoked_at = timezone.now()
-        grant.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
-        grant.revoke_reason = reason
-        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        record_event(actor=actor, verb="consent.revoked", obj=grant, reason=reason)
+            raise ValidationError({"reason": "This consent has already been withdrawn."})
+        _revoke(grant, actor=actor, reason=reason, at=timezone.now())
     return grant
 
 
@@ -118,7 +152,10 @@ def consent_change_scope(
 ) -> ConsentGrant:
     """A grant is never edited: revoke it and make its successor in one transaction."""
     with transaction.atomic():
-        consent_revoke(grant=grant, actor=actor, reason="Scope changed")
+        grant = ConsentGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.revoked_at is not None:
+            raise ValidationError({"grant": "This consent has already been withdrawn."})
+        _revoke(grant, actor=actor, reason="Scope changed", at=timezone.now())
         return consent_grant(
             subject=grant.subject,
             agency=grant.agency,
@@ -128,6 +165,115 @@ def consent_change_scope(
             actor=actor,
             given_by=grant.given_by,
             purpose=grant.purpose,
+            valid_from=max(grant.valid_from, timezone.now()),
             expires_at=grant.expires_at,
             replaces=grant,
         )
+
+
+# Emergency (break-glass) access ---------------------------------------------------------
+
+MIN_REASON_WORDS = 6
+
+
+def _is_a_sentence(text: str) -> bool:
+    words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
+    return len(words) >= MIN_REASON_WORDS and len(text) >= 30
+
+
+def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None = None) -> BreakGlass:
+    """Open emergency access to every agency's records of one person for a few hours (rule 5).
+
+    The caller must already be allowed to know of the person (rule 10); the opening is written
+    to the person's access log, and the agency's managers are emailed once it commits."""
+    viewer = policy.viewer_for(actor)
+    reason = (reason or "").strip()
+    limit = settings.BREAK_GLASS_HOURS
+    hours = limit if hours is None else hours
+    errors = {}
+    if not viewer.is_staff_member or viewer.is_advocate:
+        # Advocates see their families through assignment and consent, never in an emergency.
+        raise PermissionDenied("Only agency staff may open emergency access.")
+    if not _is_a_sentence(reason):
+        errors["reason"] = (
+            "Explain in a full sentence why you need emergency access, for example what has "
+            "happened and what you need to know."
+        )
+    if not 1 <= hours <= limit:
+        errors["hours"] = f"Emergency access lasts between 1 and {limit} hours."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        glass = BreakGlass.objects.create(
+            user=actor,
+            agency_id=viewer.agency_id,
+            subject=subject,
+            reason=reason,
+            opened_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+        record_event(actor=actor, verb="break_glass.opened", obj=glass, subject=subject.pk, hours=hours)
+        access_log.append(
+            user=actor,
+            agency_id=viewer.agency_id,
+            role=viewer.role,
+            subject_id=subject.pk,
+            shown=f"Opened emergency access for up to {hours} hours (no records shown yet)",
+            bases=[{"kind": BasisKind.BREAK_GLASS, "ref": glass.pk}],
+        )
+        transaction.on_commit(lambda: _email_managers(glass.pk))
+    return glass
+
+
+def _email_managers(glass_id: int) -> None:
+    glass = BreakGlass.objects.select_related("user", "agency").filter(pk=glass_id).first()
+    if glass is None:
+        return
+    managers = list(
+        StaffMembership.objects.filter(agency_id=glass.agency_id, role=Role.MANAGER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not managers:
+        return
+    who = glass.user.get_full_name() or glass.user.get_username()
+    send_mail(
+        subject=f"Emergency access {glass.pk} needs your review",
+        message=(
+            f"{who} of {glass.agency.name} opened emergency access to one person's joined-up record "
+            f"at {timezone.localtime(glass.opened_at):%H:%M on %d %B %Y}, until "
+            f"{timezone.localtime(glass.expires_at):%H:%M}.\n\n"
+            f"Their reason: {glass.reason}\n\n"
+            "Please review it in Joined Up (Emergency access reviews) and record whether it was "
+            "justified. The person can see this access in their access log."
+        ),
+        from_email=None,
+        recipient_list=managers,
+    )
+
+
+def break_glass_review(*, glass: BreakGlass, status: str, note: str, actor) -> BreakGlass:
+    """A manager of the agency records whether the emergency access was justified."""
+    viewer = policy.viewer_for(actor)
+    note = (note or "").strip()
+    errors = {}
+    if status not in (ReviewStatus.JUSTIFIED, ReviewStatus.NOT_JUSTIFIED):
+        errors["status"] = "Choose whether the emergency access was justified."
+    if not note:
+        errors["note"] = "Write a note saying why."
+    if errors:
+        raise ValidationError(errors)
+    if viewer.role != Role.MANAGER or viewer.agency_id != glass.agency_id or glass.user_id == actor.pk:
+        raise PermissionDenied("Only another manager of the same agency may review this.")
+    with transaction.atomic():
+        glass = BreakGlass.objects.select_for_update().get(pk=glass.pk)
+        if glass.review_status != ReviewStatus.PENDING:
+            raise ValidationError({"status": "This emergency access has already been reviewed."})
+        glass.review_status = status
+        glass.review_note = note
+        glass.reviewed_by = actor
+        glass.reviewed_at = timezone.now()
+        glass.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
+        record_event(actor=actor, verb="break_glass.reviewed", obj=glass, status=status)
+    return glass

@@ -99,8 +99,10 @@ class ContactOutputSerializer(serializers.ModelSerializer):
 class RecordContactSerializer(ContactOutputSerializer):
     """A contact inside a record: the people it concerns are the record's person."""
 
+    notes_shown = serializers.BooleanField(read_only=True)
+
     class Meta(ContactOutputSerializer.Meta):
-        fields = [f for f in ContactOutputSerializer.Meta.fields if f != "persons"]
+        fields = [f for f in ContactOutputSerializer.Meta.fields if f != "persons"] + ["notes_shown"]
 
 
 class AnswerOutputSerializer(serializers.Serializer):
@@ -155,9 +157,13 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def record(self, request, pk=None):
         """The joined-up record as the caller may see it; each item names its agency."""
         record = selectors.person_record(user=request.user, person_id=pk)
+        person = PersonSerializer(record.person).data
+        if record.contact_details_shown:
+            person.update(phone=record.person.phone, email=record.person.email, address=record.person.address)
         return Response(
             {
-                "person": PersonSerializer(record.person).data,
+                "person": person,
+                "shown": record.scope.describe(),
                 "basis": sorted(str(b) for b in record.bases),
                 "contacts": RecordContactSerializer(record.contacts, many=True).data,
                 "assessments": AssessmentOutputSerializer(record.assessments, many=True).data,

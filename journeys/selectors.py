@@ -24,6 +24,7 @@ class Record:
     assessments: list[Assessment]
     withheld_count: int = 0
     bases: set[Basis] = field(default_factory=set)
+    contact_details_shown: bool = False
 
     @property
     def agencies_shown(self) -> list[str]:
@@ -73,6 +74,18 @@ def person_record(*, user, person_id, log: bool = True) -> Record:
         scope.basis_for(category=Category.ASSESSMENTS, agency_id=a.agency_id, label=a.sensitivity)
         for a in assessments
     }
+    for contact in contacts:
+        # The 'notes' category: without it another agency's contact shows only that it happened.
+        # These instances are for display only and are never saved.
+        note_basis = scope.shows_notes(agency_id=contact.agency_id, label=contact.sensitivity)
+        contact.notes_shown = note_basis is not None
+        if note_basis is None:
+            contact.summary = contact.purpose = contact.outcome = ""
+    details_basis = scope.shows_contact_details(person.registered_by_id)
+    if details_basis is None:
+        person.phone = person.email = person.address = ""
+    else:
+        bases.add(details_basis)
     record = Record(
         person=person,
         scope=scope,
@@ -80,6 +93,7 @@ def person_record(*, user, person_id, log: bool = True) -> Record:
         assessments=assessments,
         withheld_count=_withheld_but_shown(scope, person),
         bases=bases,
+        contact_details_shown=details_basis is not None,
     )
     if log and scope.viewer.person_id != person.pk:
         access_log.append(

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from consent import selectors as consent_selectors
 from consent.policy import viewer_for
 
 from . import selectors
@@ -20,9 +21,11 @@ def person_search(request):
 @login_required
 def person_record(request, person_id):
     record = selectors.person_record(user=request.user, person_id=person_id)
-    return render(
-        request, "journeys/person_record.html", {"record": record, "viewer": viewer_for(request.user)}
-    )
+    viewer = viewer_for(request.user)
+    context = {"record": record, "viewer": viewer}
+    if viewer.is_staff_member:
+        context["grants"] = consent_selectors.grants_for_person(user=request.user, person_id=record.person.pk)
+    return render(request, "journeys/person_record.html", context)
 
 
 @login_required

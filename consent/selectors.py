@@ -1,0 +1,92 @@
+"""Reads of consent data, each scoped by the policy: grants, emergency access and reviews."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from agencies.models import Role
+
+from . import policy
+from .models import BreakGlass, ConsentGrant, ReviewStatus
+
+
+def grants_visible(*, user) -> QuerySet[ConsentGrant]:
+    """Consent grants the user may see.
+
+    Staff see grants to their own agency (for people they may know of) and grants they recorded;
+    an advocate also sees the grants of members of families assigned to them, since they help
+    the family decide. A citizen sees grants about themself and their children below the
+    own-consent age. Nobody else sees any: a list of someone's grants to other agencies would
+    tell staff which agencies know them (rule 10)."""
+    viewer = policy.viewer_for(user)
+    base = ConsentGrant.objects.select_related("subject", "agency", "given_by", "recorded_by", "revoked_by")
+    if viewer.is_citizen:
+        mine = Q(subject_id=viewer.person_id) | Q(subject_id__in=policy.children_of(viewer.person_id))
+        return base.filter(mine).order_by("-created_at", "-id")
+    if not viewer.is_staff_member:
+        return base.none()
+    visible = policy.visible_persons(viewer).values("pk")
+    mine = Q(agency_id=viewer.agency_id) | Q(recorded_by_id=user.pk)
+    if viewer.is_advocate:
+        mine |= Q(subject_id__in=visible)
+    return base.filter(mine, subject_id__in=visible).order_by("-created_at", "-id")
+
+
+def grant_detail(*, user, grant_id) -> ConsentGrant:
+    """One grant the user may see; 404 alike for 'missing' and 'not allowed'."""
+    try:
+        return grants_visible(user=user).get(pk=int(grant_id))
+    except (ConsentGrant.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such consent.") from None
+
+
+def grants_for_person(*, user, person_id) -> list[ConsentGrant]:
+    """The grants of one person the user may see, newest first, each with its `state` now."""
+    grants = list(grants_visible(user=user).filter(subject_id=person_id))
+    now = timezone.now()
+    for grant in grants:
+        grant.state = grant_state(grant, now)
+    return grants
+
+
+def grant_state(grant: ConsentGrant, at) -> str:
+    if grant.revoked_at is not None and grant.revoked_at <= at:
+        return "withdrawn"
+    if grant.expires_at <= at:
+        return "ended"
+    if grant.valid_from > at:
+        return "not started"
+    return "active"
+
+
+def break_glass_open_for(*, user, person_id) -> BreakGlass | None:
+    """The user's own emergency access to this person that is open now, if any."""
+    return (
+        policy.open_break_glass().filter(user_id=user.pk, subject_id=person_id).order_by("-opened_at").first()
+    )
+
+
+def break_glass_reviews(*, user, status: str | None = ReviewStatus.PENDING) -> QuerySet[BreakGlass]:
+    """Emergency access opened by staff of a manager's agency, for review; nobody else's."""
+    viewer = policy.viewer_for(user)
+    if viewer.role != Role.MANAGER or viewer.agency_id is None:
+        return BreakGlass.objects.none()
+    qs = BreakGlass.objects.filter(agency_id=viewer.agency_id).select_related(
+        "user", "subject", "reviewed_by"
+    )
+    if status:
+        qs = qs.filter(review_status=status)
+    return qs.order_by("opened_at", "id")
+
+
+def break_glass_for_review(*, user, glass_id) -> BreakGlass:
+    try:
+        return break_glass_reviews(user=user, status=None).get(pk=int(glass_id))
+    except (BreakGlass.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such emergency access.") from None
+
+
+def is_active(grant: ConsentGrant) -> bool:
+    return grant.is_active(timezone.now())

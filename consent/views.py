@@ -1,0 +1,172 @@
+"""Pages for staff: record consent given in person or on paper, see its receipt, withdraw it,
+open emergency access, and (managers) review emergency access."""
+
+from datetime import datetime, time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from journeys.models import Person
+
+from . import policy, selectors, services
+from .forms import BreakGlassForm, ConsentForm, ReviewForm, RevokeForm
+from .receipts import receipt_lines, what_agency_will_see
+
+
+def _staff_only(request):
+    viewer = policy.viewer_for(request.user)
+    if not viewer.is_staff_member:
+        raise Http404("No such page.")
+    return viewer
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)
+
+
+def _givers(person: Person, viewer) -> list[Person]:
+    """Who may give consent for this person (rule 4), among people the viewer may know of."""
+    if services.may_give_consent_for(giver=person, subject=person):
+        return [person]
+    parents = (
+        policy.current_memberships()
+        .filter(
+            family_id__in=policy.current_memberships().filter(person=person).values("family_id"),
+            parental_responsibility=True,
+        )
+        .exclude(person=person)
+        .values("person_id")
+    )
+    return list(policy.visible_persons(viewer).filter(pk__in=parents).order_by("given_name"))
+
+
+@login_required
+def consent_new(request, person_id):
+    """Record consent given in person, on paper or by phone. Two steps: choose with the person,
+    then check, in plain words, what each agency will see, and record it."""
+    viewer = _staff_only(request)
+    person, _ = policy.access_person(request.user, person_id)
+    givers = _givers(person, viewer)
+    form = ConsentForm(
+        request.POST or None, givers=givers, initial={"given_by": givers[0].pk if givers else None}
+    )
+    context = {"person": person, "form": form, "givers": givers}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        valid_from = None
+        if data["valid_from"] and data["valid_from"] != timezone.localdate():
+            valid_from = timezone.make_aware(datetime.combine(data["valid_from"], time(9, 0)))
+        if "confirm" not in request.POST:
+            context["check"] = [
+                (
+                    agency,
+                    what_agency_will_see(
+                        agency_name=agency.name,
+                        categories=data["categories"],
+                        labels=data["labels"],
+                        them=person.full_name,
+                        their=f"{person.full_name}'s",
+                    ),
+                )
+                for agency in data["agencies"]
+            ]
+            return render(request, "consent/consent_check.html", context)
+        giver = next(p for p in givers if p.pk == data["given_by"])
+        try:
+            grants = services.consent_grant_many(
+                subject=person,
+                agencies=list(data["agencies"]),
+                categories=data["categories"],
+                labels=data["labels"],
+                method=data["method"],
+                given_by=giver,
+                purpose=data["purpose"],
+                valid_from=valid_from,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return render(
+                request, "consent/receipts.html", {"person": person, "grants": _with_receipts(grants)}
+            )
+    return render(request, "consent/consent_form.html", context)
+
+
+def _with_receipts(grants):
+    return [(grant, receipt_lines(grant)) for grant in grants]
+
+
+@login_required
+def consent_receipt(request, grant_id):
+    grant = selectors.grant_detail(user=request.user, grant_id=grant_id)
+    return render(
+        request, "consent/receipts.html", {"person": grant.subject, "grants": _with_receipts([grant])}
+    )
+
+
+@login_required
+def consent_revoke(request, grant_id):
+    grant = selectors.grant_detail(user=request.user, grant_id=grant_id)
+    if grant.revoked_at is not None:
+        return redirect("consent:receipt", grant.pk)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.consent_revoke(
+                grant=grant, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return render(
+                request, "consent/receipts.html", {"person": grant.subject, "grants": _with_receipts([grant])}
+            )
+    return render(request, "consent/revoke.html", {"grant": grant, "form": form})
+
+
+@login_required
+def break_glass_new(request, person_id):
+    _staff_only(request)
+    person, _ = policy.access_person(request.user, person_id)
+    form = BreakGlassForm(request.POST or None, max_hours=settings.BREAK_GLASS_HOURS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.break_glass_open(subject=person, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except PermissionDenied:
+            raise Http404("No such page.") from None
+        else:
+            return redirect("journeys:person_record", person.pk)
+    return render(request, "consent/break_glass_form.html", {"person": person, "form": form})
+
+
+@login_required
+def review_queue(request):
+    viewer = _staff_only(request)
+    if viewer.role != "manager":
+        raise Http404("No such page.")
+    pending = list(selectors.break_glass_reviews(user=request.user))
+    return render(request, "consent/review_queue.html", {"pending": pending})
+
+
+@login_required
+def review(request, glass_id):
+    glass = selectors.break_glass_for_review(user=request.user, glass_id=glass_id)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.break_glass_review(glass=glass, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except PermissionDenied:
+            form.add_error(None, "You opened this emergency access, so another manager must review it.")
+        else:
+            return redirect("consent:review_queue")
+    return render(request, "consent/review.html", {"glass": glass, "form": form})
