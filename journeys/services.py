@@ -191,7 +191,9 @@ def contacts_record(*, items: list[dict], actor) -> list[tuple[Contact, bool]]:
                 if not persons:
                     raise ValidationError({"persons": "Choose at least one person."})
                 contact = Contact(**data)
-                contact.full_clean(exclude=["persons"])
+                # Field checks give clear messages; the database's constraints still guard the
+                # rest, and the external id was looked up above, so skip the per-row queries.
+                contact.full_clean(exclude=["persons"], validate_unique=False, validate_constraints=False)
                 with transaction.atomic():
                     contact.save()
                 contact.persons.set(persons)
@@ -259,4 +261,8 @@ def assessment_record(
             Answer(assessment=assessment, question=q, value=v, reused_from=r) for q, v, r in rows
         )
         record_event(actor=actor, verb="assessment.recorded", obj=assessment)
+        # Check for duplicates once the assessment is committed (never inside the transaction).
+        from .tasks import enqueue_duplicate_check
+
+        transaction.on_commit(lambda: enqueue_duplicate_check(assessment.pk), robust=True)
     return assessment

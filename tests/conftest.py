@@ -18,6 +18,12 @@ def api():
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hashing with production strength costs a second a user; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static(settings):
     """Pages render in tests without a collectstatic manifest."""
     settings.STORAGES = {
