@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import Agency, AssessmentType, ContactType, Role, StaffMembership
+from agencies.models import Agency, AssessmentType, ContactType, Role, StaffMembership, UnitCost
 from agencies.reference_data import load_reference_data
 from consent import services as consent_services
 
@@ -156,6 +156,35 @@ ANSWERS = {
 }
 
 
+# Estimated cost of one assessment of each type, in pence (duplicate flags price the later one).
+# Illustrative figures for the demo, in the range of published unit-cost estimates.
+ASSESSMENT_UNIT_COSTS = {
+    "early_help": 42000,
+    "child_and_family": 115000,
+    "new_birth_visit": 16000,
+    "housing_needs": 27000,
+    "claimant_commitment": 9000,
+    "dash_risk": 14000,
+    "attendance_review": 11000,
+    "mental_health_triage": 21000,
+    "youth_justice": 62000,
+    "adult_care_needs": 74000,
+}
+
+
+def _assessment_unit_costs() -> None:
+    for assessment_type in AssessmentType.objects.filter(code__in=ASSESSMENT_UNIT_COSTS):
+        UnitCost.objects.get_or_create(
+            assessment_type=assessment_type,
+            defaults={
+                "cost_pence": ASSESSMENT_UNIT_COSTS[assessment_type.code],
+                "unit": "per assessment",
+                "price_year": "2024/25",
+                "source": "Illustrative demo estimate (staff time and overheads); not an official figure.",
+            },
+        )
+
+
 def demo_password() -> tuple[str, bool]:
     """DEMO_PASSWORD if set; otherwise one made once and kept beside the database."""
     if settings.DEMO_PASSWORD:
@@ -187,6 +216,7 @@ def _birthday(today: date, years: int, rng: random.Random) -> date:
 def seed(*, password: str) -> dict[str, str]:
     """Create the demo once. Returns the sign-ins as {username: what they see}."""
     agencies = load_reference_data()
+    _assessment_unit_costs()
     users = {}
     for username, (agency_code, role, full_name, reviewer) in STAFF.items():
         user = _user(username, full_name, password)

@@ -173,3 +173,16 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     advocate = factory.SubFactory(UserFactory)
     family = factory.SubFactory(FamilyFactory)
     started = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+
+
+class UnitCostFactory(factory.django.DjangoModelFactory):
+    """A unit cost of an assessment type (duplicate flags price the later assessment)."""
+
+    class Meta:
+        model = "agencies.UnitCost"
+
+    assessment_type = factory.SubFactory(AssessmentTypeFactory)
+    cost_pence = 30000
+    unit = "per assessment"
+    price_year = "2024/25"
+    source = "Synthetic unit cost for a test."

@@ -1,0 +1,131 @@
+"""Duplicate-assessment detection, pure: no database, no settings, no clock.
+
+It takes one person's assessments (their own, and the family-level assessments of families they
+belonged to at the time) in date order and walks them with a sliding window, so the work grows
+with each person's own record and never with the square of anything (DESIGN.md, "Duplicate
+assessments"). The database side is in `duplicate_services.py`.
+
+Rules, pinned by tests/duplicates/test_detection.py:
+- two assessments are compared when their completion dates are at most `window_days` apart
+  (day 90 is in, day 91 is out);
+- the questions "asked again" are those the later assessment answered afresh: an answer reused
+  from an earlier record (told once) was not asked again;
+- they are duplicates when the shared questions are at least `share` of the smaller question
+  set, or at least `min_shared` questions (and never when nothing is shared);
+- the same agency assessing twice is a duplicate like any other: it had its own answers.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+# Tolerance for comparing a share of a set size, so that exactly half counts as half.
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Rules:
+    window_days: int = 90
+    share: float = 0.5
+    min_shared: int = 5
+
+    @classmethod
+    def from_settings(cls, settings) -> Rules:
+        return cls(
+            window_days=settings.DUPLICATE_WINDOW_DAYS,
+            share=settings.DUPLICATE_SHARE,
+            min_shared=settings.DUPLICATE_MIN_SHARED,
+        )
+
+
+@dataclass(frozen=True)
+class Item:
+    """One assessment as detection sees it."""
+
+    id: int
+    completed_at: datetime
+    completed_on: date  # the local calendar day, for counting days apart
+    agency_id: int
+    questions: frozenset[int]  # every question the assessment holds an answer to
+    asked: frozenset[int]  # the questions it asked afresh (answers not reused)
+
+    @property
+    def order_key(self) -> tuple:
+        return (self.completed_at, self.id)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pair of one person's assessments that asked the same questions again."""
+
+    earlier: Item
+    later: Item
+    shared: frozenset[int]
+    days_apart: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.earlier.id, self.later.id)
+
+    @property
+    def shared_fraction(self) -> float:
+        """Shared questions as a share of the later assessment's questions (for its cost)."""
+        return len(self.shared) / len(self.later.questions) if self.later.questions else 0.0
+
+
+def is_duplicate(shared_count: int, smaller_size: int, rules: Rules) -> bool:
+    if shared_count <= 0:
+        return False
+    if shared_count >= rules.min_shared:
+        return True
+    return shared_count + _EPSILON >= rules.share * smaller_size
+
+
+def compare(earlier: Item, later: Item, rules: Rules) -> Candidate | None:
+    """The pair as a candidate, or None when it is not a duplicate under the rules."""
+    days_apart = (later.completed_on - earlier.completed_on).days
+    if earlier.id == later.id or days_apart < 0 or days_apart > rules.window_days:
+        return None
+    shared = earlier.questions & later.asked
+    smaller = min(len(earlier.questions), len(later.questions))
+    if not is_duplicate(len(shared), smaller, rules):
+        return None
+    return Candidate(earlier=earlier, later=later, shared=frozenset(shared), days_apart=days_apart)
+
+
+def find_candidates(items: Sequence[Item], rules: Rules) -> list[Candidate]:
+    """All duplicate pairs among one person's assessments, given in (completed_at, id) order.
+
+    A sliding window: each assessment is compared only with those still inside the window
+    behind it, so the cost is the number of assessments times the few within 90 days.
+    """
+    found: list[Candidate] = []
+    window: deque[Item] = deque()
+    previous_key = None
+    for item in items:
+        if previous_key is not None and item.order_key < previous_key:
+            raise ValueError("Assessments must be given in date order.")
+        previous_key = item.order_key
+        while window and (item.completed_on - window[0].completed_on).days > rules.window_days:
+            window.popleft()
+        for earlier in window:
+            if earlier.id == item.id:
+                continue
+            candidate = compare(earlier, item, rules)
+            if candidate is not None:
+                found.append(candidate)
+        window.append(item)
+    return found
+
+
+def candidates_involving(items: Sequence[Item], assessment_id: int, rules: Rules) -> list[Candidate]:
+    """The pairs that include one assessment (the incremental check after a new record)."""
+    return [c for c in find_candidates(items, rules) if assessment_id in c.key]
+
+
+def sort_items(items: Iterable[Item]) -> list[Item]:
+    """Unique by id, in (completed_at, id) order."""
+    return sorted({item.id: item for item in items}.values(), key=lambda i: i.order_key)
