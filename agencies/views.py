@@ -14,6 +14,11 @@ from journeys.selectors import families_visible
 @login_required
 def home(request):
     viewer = viewer_for(request.user)
+    if viewer.is_citizen:
+        # Citizens land on their own portal, never on a staff home.
+        from consent.portal_views import home as portal_home
+
+        return portal_home(request)
     context = {"viewer": viewer}
     if viewer.is_advocate:
         context["families"] = families_visible(user=request.user)

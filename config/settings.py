@@ -158,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "journeys.rescan_duplicates",
         "schedule": crontab(hour=2, minute=30),
     },
+    "consent-expiry-reminders-daily": {
+        "task": "consent.send_expiry_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -224,3 +228,9 @@ DUPLICATE_SHARE = env.float("DUPLICATE_SHARE", default=0.5)
 DUPLICATE_MIN_SHARED = env.int("DUPLICATE_MIN_SHARED", default=5)
 TELL_US_ONCE_DAYS = env.int("TELL_US_ONCE_DAYS", default=90)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
+
+# The citizen portal.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+CONSENT_REMINDER_DAYS = env.int("CONSENT_REMINDER_DAYS", default=30)
+DATA_EXPORT_INLINE_LIMIT = env.int("DATA_EXPORT_INLINE_LIMIT", default=300)

@@ -9,6 +9,8 @@ from agencies import views as agencies_views
 from config.api_auth import TokenView
 from config.govuk_forms import SignInForm
 from consent import api as consent_api
+from consent import portal_api
+from consent.portal_urls import staff_urlpatterns as portal_staff_urls
 from journeys import api as journeys_api
 
 router = DefaultRouter()
@@ -24,6 +26,9 @@ router.register("consents", consent_api.ConsentViewSet, basename="consent")
 
 api_patterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/record/", portal_api.MeRecordView.as_view(), name="api-me-record"),
+    path("me/consents/", portal_api.MeConsentsView.as_view(), name="api-me-consents"),
+    path("me/access-log/", portal_api.MeAccessLogView.as_view(), name="api-me-access-log"),
     path(
         "persons/<int:person_id>/break-glass/", consent_api.BreakGlassView.as_view(), name="api-break-glass"
     ),
@@ -41,6 +46,8 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("journeys.urls")),
     path("", include("consent.urls")),
+    path("my/", include("consent.portal_urls")),
+    path("", include(portal_staff_urls)),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -240,3 +240,145 @@ class Concern(models.Model):
 
     def __str__(self):
         return f"Concern {self.pk} about {self.about_agency_id} ({self.status})"
+
+
+# The citizen portal -------------------------------------------------------------------------
+
+
+class Invitation(models.Model):
+    """An invitation for a person to set a password and use the portal. Only a hash of the
+    token is kept; the link works once, and only until it expires."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="Replaced by a newer invitation.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="invitation_expires_after_created"
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(withdrawn_at__isnull=True),
+                name="invitation_accepted_or_withdrawn_not_both",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation {self.pk} for {self.person_id}"
+
+
+class CorrectableField(models.TextChoices):
+    GIVEN_NAME = "given_name", "First name"
+    FAMILY_NAME = "family_name", "Last name"
+    DATE_OF_BIRTH = "date_of_birth", "Date of birth"
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class CorrectionRequest(models.Model):
+    """A person asks the agency that recorded them to correct their name or date of birth."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="correction_requests")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="correction_requests")
+    field = models.CharField(max_length=16, choices=CorrectableField.choices)
+    current_value = models.CharField(max_length=100)
+    requested_value = models.CharField(max_length=100)
+    explanation = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["agency", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field__in=CorrectableField.values), name="correction_field_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CorrectionStatus.values), name="correction_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decision_reason=""),
+                name="correction_decline_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="correction_decision_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "field"],
+                condition=Q(status="pending"),
+                name="correction_one_pending_per_field",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Correction {self.pk} of {self.field} for {self.person_id} ({self.status})"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Being prepared"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not be made"
+
+
+class DataExport(models.Model):
+    """Everything held about a person, gathered for them to download or print."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="data_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    content = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="export_status_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_at_most_100"),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | Q(content__isnull=False), name="export_ready_has_content"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Data export {self.pk} for {self.person_id} ({self.status})"
+
+
+class ConsentReminder(models.Model):
+    """The one email sent before a grant ends; one row per grant keeps the beat task idempotent."""
+
+    grant = models.OneToOneField(ConsentGrant, on_delete=models.CASCADE, related_name="reminder")
+    sent_at = models.DateTimeField()
+    sent_to = models.EmailField()
+
+    def __str__(self):
+        return f"Reminder for consent {self.grant_id}"

@@ -1,0 +1,550 @@
+"""Every write the citizen portal makes: invitations, a person's own contact details,
+corrections of recorded details, renewing consent, data exports and consent reminders.
+
+Each service validates, writes in one transaction with its audit event, and sends email or
+schedules Celery work only once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import date, datetime, timedelta
+
+import pghistory
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.models import Agency
+from journeys.models import Contact, Person
+
+from . import policy
+from .events import record_event
+from .models import (
+    ConsentGrant,
+    ConsentReminder,
+    CorrectableField,
+    CorrectionRequest,
+    CorrectionStatus,
+    DataExport,
+    ExportStatus,
+    Invitation,
+    Method,
+)
+from .services import consent_grant
+
+log = logging.getLogger(__name__)
+
+EXPIRED_LINK = (
+    "This link has expired or has already been used. Ask the person who invited you to send a new one."
+)
+
+
+def _link(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _age_on(person: Person, day: date) -> int:
+    born = person.date_of_birth
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _for_subject(actor, person: Person) -> policy.Viewer:
+    """The actor is the person, or a parent of the child: anyone else is refused."""
+    viewer = policy.viewer_for(actor)
+    scope = policy.scope_for(viewer, person.pk) if viewer.is_citizen else None
+    if scope is None or not scope.for_subject:
+        raise PermissionDenied("Only the person or their parent may do this.")
+    return viewer
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+def invitation_send(*, person: Person, email: str, actor) -> Invitation:
+    """Invite a person to the portal by email. Staff may invite people they may know of; a
+    newer invitation withdraws any older one that was not used."""
+    viewer = policy.viewer_for(actor)
+    if not viewer.is_staff_member or policy.scope_for(viewer, person.pk) is None:
+        raise PermissionDenied("Only staff who may see this person can invite them.")
+    email = (email or "").strip().lower()
+    errors = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = "Enter an email address in the correct format, like name@example.com."
+    if _age_on(person, timezone.localdate()) < settings.CONSENT_OWN_AGE:
+        errors["person"] = (
+            f"People under {settings.CONSENT_OWN_AGE} do not have their own account. "
+            "Invite a parent with parental responsibility instead."
+        )
+    elif person.user_id is not None:
+        errors["person"] = "This person already has an account."
+    if "email" not in errors and get_user_model().objects.filter(username__iexact=email).exists():
+        errors["email"] = "This email address is already used for another account."
+    if errors:
+        raise ValidationError(errors)
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.filter(person=person, accepted_at__isnull=True, withdrawn_at__isnull=True).update(
+            withdrawn_at=now
+        )
+        invitation = Invitation.objects.create(
+            person=person,
+            email=email,
+            token_hash=token_hash(token),
+            invited_by=actor,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+        )
+        record_event(actor=actor, verb="invitation.sent", obj=invitation, person=person.pk)
+        transaction.on_commit(lambda: _send_invitation(invitation.pk, token))
+    return invitation
+
+
+def _send_invitation(invitation_id: int, token: str) -> None:
+    invitation = Invitation.objects.select_related("person").filter(pk=invitation_id).first()
+    if invitation is None:
+        return
+    until = timezone.localtime(invitation.expires_at)
+    send_mail(
+        subject="You are invited to see your Joined Up record",
+        message=(
+            f"Hello {invitation.person.preferred_name or invitation.person.given_name},\n\n"
+            "You can now see your Joined Up record online. You can see who looked at it, "
+            "choose which agencies may see it, and change your phone number or address.\n\n"
+            f"To start, set a password here:\n{_link(reverse('portal:join', args=[token]))}\n\n"
+            f"This link works once, until {until:%-d %B %Y at %H:%M}.\n"
+            f"Your username is your email address: {invitation.email}\n\n"
+            "If you did not expect this email, you can ignore it."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation this link belongs to while it can still be used, else None."""
+    invitation = Invitation.objects.select_related("person").filter(token_hash=token_hash(token)).first()
+    if invitation is None or not _usable(invitation, timezone.now()):
+        return None
+    return invitation
+
+
+def _usable(invitation: Invitation, now: datetime) -> bool:
+    return invitation.accepted_at is None and invitation.withdrawn_at is None and invitation.expires_at > now
+
+
+def invitation_accept(*, token: str, password: str):
+    """Set the person's password through their invitation link: makes their account and uses
+    up the link. Returns the new user."""
+    User = get_user_model()
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token or "")).first()
+        if invitation is None or not _usable(invitation, timezone.now()):
+            raise ValidationError({"token": EXPIRED_LINK})
+        person = Person.objects.select_for_update().get(pk=invitation.person_id)
+        if person.user_id is not None:
+            raise ValidationError({"token": EXPIRED_LINK})
+        user = User(
+            username=invitation.email,
+            email=invitation.email,
+            first_name=person.preferred_name or person.given_name,
+            last_name=person.family_name,
+        )
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"token": "This email address is already used for another account."}
+            ) from None
+        Person.objects.filter(pk=person.pk).update(user=user)
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        record_event(actor=user, verb="invitation.accepted", obj=invitation, person=person.pk)
+    return user
+
+
+# A person's own contact details -----------------------------------------------------------
+
+DETAIL_FIELDS = ("phone", "email", "address", "preferred_name")
+PHONE_CHARS = re.compile(r"^[0-9 +()\-]+$")
+
+
+def _clean_details(phone: str, email: str, address: str, preferred_name: str) -> dict:
+    values = {
+        "phone": " ".join((phone or "").split()),
+        "email": (email or "").strip().lower(),
+        "address": "\n".join(line.strip() for line in (address or "").strip().splitlines() if line.strip()),
+        "preferred_name": " ".join((preferred_name or "").split()),
+    }
+    errors = {}
+    digits = re.sub(r"\D", "", values["phone"])
+    if values["phone"] and (not PHONE_CHARS.match(values["phone"]) or not 10 <= len(digits) <= 15):
+        errors["phone"] = "Enter a phone number, like 07700 900 982 or +44 7700 900 982."
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            errors["email"] = "Enter an email address in the correct format, like name@example.com."
+    if len(values["address"]) > 500:
+        errors["address"] = "The address must be 500 characters or fewer."
+    if len(values["preferred_name"]) > 100:
+        errors["preferred_name"] = "The name must be 100 characters or fewer."
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def person_details_change(
+    *, person: Person, phone: str, email: str, address: str, preferred_name: str, actor
+) -> list[str]:
+    """Change a person's phone, email, address or preferred name at once. Agencies see the new
+    details on their next request; the old ones are kept in the history. Returns the names of
+    the fields that changed."""
+    _for_subject(actor, person)
+    values = _clean_details(phone, email, address, preferred_name)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = {name: getattr(person, name) for name in DETAIL_FIELDS}
+        changed = [name for name in DETAIL_FIELDS if before[name] != values[name]]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(person, name, values[name])
+        with pghistory.context(user=actor.pk, via="portal"):
+            person.save(update_fields=changed)
+        if "email" in changed and person.user_id and values["email"]:
+            get_user_model().objects.filter(pk=person.user_id).update(email=values["email"])
+        record_event(
+            actor=actor,
+            verb="person.details_changed",
+            obj=person,
+            fields=changed,
+            before={name: before[name] for name in changed},
+            after={name: values[name] for name in changed},
+        )
+    return changed
+
+
+# Corrections of recorded details ----------------------------------------------------------
+
+
+def _display(field: str, value) -> str:
+    if field == CorrectableField.DATE_OF_BIRTH:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        return day.isoformat()
+    return " ".join(str(value or "").split())
+
+
+def correction_request(
+    *, person: Person, field: str, requested_value, explanation: str = "", actor
+) -> CorrectionRequest:
+    """Ask the agency that recorded the person to correct their name or date of birth."""
+    _for_subject(actor, person)
+    errors = {}
+    explanation = (explanation or "").strip()
+    if field not in CorrectableField.values:
+        raise ValidationError({"field": "Choose what needs correcting."})
+    try:
+        value = _display(field, requested_value)
+    except (TypeError, ValueError):
+        value = ""
+    current = _display(field, getattr(person, field))
+    if not value:
+        errors["requested_value"] = "Enter what it should say."
+    elif len(value) > 100:
+        errors["requested_value"] = "The new value must be 100 characters or fewer."
+    elif value == current:
+        errors["requested_value"] = "This is what your record says already. Enter the correct value."
+    elif field == CorrectableField.DATE_OF_BIRTH and date.fromisoformat(value) > timezone.localdate():
+        errors["requested_value"] = "Date of birth must be in the past."
+    if len(explanation) > 2000:
+        errors["explanation"] = "The explanation must be 2000 characters or fewer."
+    if person.registered_by_id is None:
+        errors["field"] = "We cannot tell which agency recorded your details. Ask your advocate to help."
+    elif CorrectionRequest.objects.filter(
+        person=person, field=field, status=CorrectionStatus.PENDING
+    ).exists():
+        errors["field"] = "You have already asked for this to be corrected. Wait for the answer."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            correction = CorrectionRequest.objects.create(
+                person=person,
+                agency_id=person.registered_by_id,
+                field=field,
+                current_value=current,
+                requested_value=value,
+                explanation=explanation,
+                requested_by=actor,
+                requested_at=timezone.now(),
+            )
+            record_event(actor=actor, verb="correction.requested", obj=correction, field=field)
+            transaction.on_commit(lambda: _email_agency_staff(correction.pk))
+    except IntegrityError:
+        raise ValidationError(
+            {"field": "You have already asked for this to be corrected. Wait for the answer."}
+        ) from None
+    return correction
+
+
+def _email_agency_staff(correction_id: int) -> None:
+    correction = CorrectionRequest.objects.select_related("agency").filter(pk=correction_id).first()
+    if correction is None:
+        return
+    emails = list(
+        get_user_model()
+        .objects.filter(staff_membership__agency_id=correction.agency_id, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if emails:
+        send_mail(
+            subject="A person has asked for their details to be corrected",
+            message=(
+                f"Someone your agency recorded has asked for a correction (reference R{correction.pk}).\n\n"
+                "Sign in and open 'Corrections' to accept or decline it:\n"
+                f"{_link(reverse('portal_staff:corrections'))}"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=emails,
+        )
+
+
+def correction_decide(
+    *, correction: CorrectionRequest, accept: bool, reason: str = "", actor
+) -> CorrectionRequest:
+    """Staff of the recording agency accept a correction (the record changes) or decline it
+    with a reason the person will read."""
+    viewer = policy.viewer_for(actor)
+    if not viewer.is_staff_member or viewer.agency_id != correction.agency_id:
+        raise PermissionDenied("Only staff of the agency that recorded the details may decide.")
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise ValidationError({"reason": "Say why you are declining, in words the person will understand."})
+    if len(reason) > 2000:
+        raise ValidationError({"reason": "The reason must be 2000 characters or fewer."})
+    with transaction.atomic():
+        correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
+        if correction.status != CorrectionStatus.PENDING:
+            raise ValidationError({"decision": "This request has already been decided."})
+        if accept:
+            person = Person.objects.select_for_update().get(pk=correction.person_id)
+            value = correction.requested_value
+            if correction.field == CorrectableField.DATE_OF_BIRTH:
+                value = date.fromisoformat(value)
+            setattr(person, correction.field, value)
+            person.save(update_fields=[correction.field])
+            record_event(
+                actor=actor,
+                verb="person.corrected",
+                obj=person,
+                field=correction.field,
+                before=correction.current_value,
+                after=correction.requested_value,
+            )
+        correction.status = CorrectionStatus.ACCEPTED if accept else CorrectionStatus.DECLINED
+        correction.decided_by = actor
+        correction.decided_at = timezone.now()
+        correction.decision_reason = reason
+        correction.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        record_event(actor=actor, verb=f"correction.{correction.status}", obj=correction)
+        transaction.on_commit(lambda: _email_person_decision(correction.pk))
+    return correction
+
+
+def _email_person_decision(correction_id: int) -> None:
+    correction = CorrectionRequest.objects.select_related("person", "agency").filter(pk=correction_id).first()
+    if correction is None or not correction.person.email:
+        return
+    answer = "accepted" if correction.status == CorrectionStatus.ACCEPTED else "declined"
+    send_mail(
+        subject=f"Your request to correct your details was {answer}",
+        message=(
+            f"{correction.agency.name} has {answer} your request to change your "
+            f"{correction.get_field_display().lower()}.\n\n"
+            + (f"Their reason: {correction.decision_reason}\n\n" if correction.decision_reason else "")
+            + f"See your details: {_link(reverse('portal:details'))}"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[correction.person.email],
+    )
+
+
+# Consent given online ---------------------------------------------------------------------
+
+
+def portal_consent_give(
+    *, subject: Person, agency: Agency, categories: list[str], labels: list[str], actor
+) -> ConsentGrant:
+    """The person (or a parent, for a child) gives or changes consent online. A new grant
+    replaces the one standing for that agency, so changing the scope is giving again."""
+    viewer = _for_subject(actor, subject)
+    giver = Person.objects.get(pk=viewer.person_id)
+    return consent_grant(
+        subject=subject,
+        agency=agency,
+        categories=categories,
+        labels=labels,
+        method=Method.PORTAL,
+        given_by=giver,
+        purpose="Given online by the person.",
+        actor=actor,
+    )
+
+
+def consent_renew(*, grant: ConsentGrant, actor) -> ConsentGrant:
+    """Keep sharing with the same agency and the same scope for another term."""
+    viewer = _for_subject(actor, grant.subject)
+    with transaction.atomic():
+        grant = ConsentGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.revoked_at is not None or ConsentGrant.objects.filter(replaces=grant).exists():
+            raise ValidationError({"grant": "This consent has been withdrawn or renewed already."})
+        return consent_grant(
+            subject=grant.subject,
+            agency=grant.agency,
+            categories=grant.categories,
+            labels=grant.labels,
+            method=Method.PORTAL,
+            given_by=Person.objects.get(pk=viewer.person_id),
+            purpose=grant.purpose,
+            replaces=grant,
+            actor=actor,
+        )
+
+
+def consent_reminders_send(*, now: datetime | None = None) -> int:
+    """Email whoever gave each consent that ends within CONSENT_REMINDER_DAYS, once per grant,
+    with a link to renew it. Safe to run twice: the reminder row is unique per grant."""
+    now = now or timezone.now()
+    due = (
+        policy.active_grants(now)
+        .filter(
+            expires_at__lte=now + timedelta(days=settings.CONSENT_REMINDER_DAYS),
+            reminder__isnull=True,
+            replaced_by__isnull=True,
+        )
+        .exclude(given_by__email="")
+        .select_related("agency", "subject", "given_by")
+        .order_by("expires_at", "id")
+    )
+    sent = 0
+    for grant in due.iterator(chunk_size=500):
+        with transaction.atomic():
+            reminder, created = ConsentReminder.objects.get_or_create(
+                grant=grant, defaults={"sent_at": now, "sent_to": grant.given_by.email}
+            )
+            if not created:
+                continue
+            record_event(actor=None, verb="consent.reminder_sent", obj=reminder, grant=grant.pk)
+            transaction.on_commit(lambda grant_id=grant.pk: _send_reminder(grant_id))
+        sent += 1
+    return sent
+
+
+def _send_reminder(grant_id: int) -> None:
+    grant = ConsentGrant.objects.select_related("agency", "subject", "given_by", "reminder").get(pk=grant_id)
+    whose = "your" if grant.given_by_id == grant.subject_id else f"{grant.subject.given_name}'s"
+    ends = timezone.localtime(grant.expires_at)
+    send_mail(
+        subject=f"{grant.agency.name} will stop seeing {whose} record on {ends:%-d %B %Y}",
+        message=(
+            f"Hello {grant.given_by.preferred_name or grant.given_by.given_name},\n\n"
+            f"You agreed that {grant.agency.name} may see parts of {whose} Joined Up record. "
+            f"This ends on {ends:%-d %B %Y}.\n\n"
+            f"To keep sharing, renew it here:\n{_link(reverse('portal:consent_renew', args=[grant.pk]))}\n\n"
+            f"If you do nothing, {grant.agency.name} will stop seeing it on that day. "
+            "They will still see their own records."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[grant.reminder.sent_to],
+    )
+
+
+# Download my data -------------------------------------------------------------------------
+
+
+def export_size(person: Person) -> int:
+    """About how many rows an export of this person gathers: decides task or inline."""
+    contacts = Contact.persons.through.objects.filter(person_id=person.pk).count()
+    return contacts + person.assessments.count() + person.access_log.count()
+
+
+def data_export_request(*, person: Person, actor) -> DataExport:
+    """Start gathering everything held about a person for them. Small records are ready at
+    once; larger ones are built by a Celery task while the page shows progress. Asking again
+    while one is being made returns that one."""
+    _for_subject(actor, person)
+    with transaction.atomic():
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        waiting = DataExport.objects.filter(
+            person=person, requested_by=actor, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]
+        ).first()
+        if waiting is not None:
+            return waiting
+        export = DataExport.objects.create(person=person, requested_by=actor, requested_at=timezone.now())
+        record_event(actor=actor, verb="data_export.requested", obj=export, person=person.pk)
+        inline = export_size(person) <= settings.DATA_EXPORT_INLINE_LIMIT
+        if not inline:
+            from .tasks import build_data_export
+
+            transaction.on_commit(lambda: build_data_export.delay(export.pk))
+    if inline:
+        data_export_build(export_id=export.pk)
+        export.refresh_from_db()
+    return export
+
+
+def data_export_build(*, export_id: int) -> DataExport | None:
+    """Gather the export's content, showing progress as it goes. Idempotent: a ready export
+    is left alone, and a missing one is ignored."""
+    from .portal_selectors import data_export_content
+
+    export = DataExport.objects.select_related("requested_by").filter(pk=export_id).first()
+    if export is None or export.status == ExportStatus.READY:
+        return export
+    if export.requested_by is None:
+        DataExport.objects.filter(pk=export_id).update(status=ExportStatus.FAILED)
+        return export
+    DataExport.objects.filter(pk=export_id).update(status=ExportStatus.RUNNING, progress=5)
+
+    def progress(percent: int) -> None:
+        DataExport.objects.filter(pk=export_id).update(progress=min(max(percent, 0), 99))
+
+    try:
+        content = data_export_content(user=export.requested_by, person_id=export.person_id, progress=progress)
+    except Exception:
+        DataExport.objects.filter(pk=export_id).update(status=ExportStatus.FAILED)
+        log.exception("Data export %s failed", export_id)
+        raise
+    with transaction.atomic():
+        export = DataExport.objects.select_for_update().get(pk=export_id)
+        export.content = content
+        export.status = ExportStatus.READY
+        export.progress = 100
+        export.finished_at = timezone.now()
+        export.save(update_fields=["content", "status", "progress", "finished_at"])
+        record_event(actor=export.requested_by, verb="data_export.ready", obj=export)
+    return export
