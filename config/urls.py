@@ -45,6 +45,8 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("journeys.urls")),
+    path("", include("advocates.urls")),
+    path("concerns/", include("consent.concern_views")),
     path("", include("consent.urls")),
     path("my/", include("consent.portal_urls")),
     path("", include(portal_staff_urls)),

@@ -1,0 +1,87 @@
+"""The managers' queue of concerns about their agency, and answering one. Thin adapters over
+consent.concerns; included from config/urls.py under the 'concerns' namespace."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_http_methods
+
+from agencies.models import Role
+from config.govuk_forms import GovUKFormMixin
+
+from . import concerns
+from .models import ConcernStatus
+from .policy import viewer_for
+
+
+class ResponseForm(GovUKFormMixin, forms.Form):
+    response = forms.CharField(
+        label="Your response",
+        max_length=concerns.MAX_TEXT,
+        help_text="The family will see this.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Enter your response to the concern"},
+    )
+
+
+def _require_manager(request):
+    viewer = viewer_for(request.user)
+    if not (viewer.is_staff_member and viewer.role == Role.MANAGER):
+        raise Http404("Not found.")
+
+
+@login_required
+def queue(request):
+    _require_manager(request)
+    status = request.GET.get("status", "")
+    if status and status not in ConcernStatus.values:
+        status = ""
+    items = concerns.concern_queue(user=request.user, status=status or None)
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "concerns/queue.html",
+        {"page": page, "status": status, "statuses": ConcernStatus.choices},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request, concern_id):
+    _require_manager(request)
+    concern = concerns.concern_for_manager(user=request.user, concern_id=concern_id)
+    form = ResponseForm(request.POST if "respond" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if "acknowledge" in request.POST:
+                concerns.concern_acknowledge(concern=concern, actor=request.user)
+                messages.success(request, "Concern acknowledged: the family can see you are looking into it")
+                return redirect("concerns:detail", concern.pk)
+            if "close" in request.POST:
+                concerns.concern_close(concern=concern, actor=request.user)
+                messages.success(request, "Concern closed")
+                return redirect("concerns:queue")
+            if "respond" in request.POST and form.is_valid():
+                concerns.concern_respond(
+                    concern=concern, response=form.cleaned_data["response"], actor=request.user
+                )
+                messages.success(request, "Response sent: the family can now read it")
+                return redirect("concerns:detail", concern.pk)
+        except ValidationError as exc:
+            form = ResponseForm(request.POST)
+            form.is_valid()
+            for message in exc.messages:
+                form.add_error("response" if "response" in form.fields else None, message)
+    return render(request, "concerns/detail.html", {"concern": concern, "form": form})
+
+
+app_name = "concerns"
+urlpatterns = [
+    path("", queue, name="queue"),
+    path("<int:concern_id>/", detail, name="detail"),
+]
