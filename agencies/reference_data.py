@@ -306,12 +306,14 @@ CONTACT_TYPES = [
 
 
 @transaction.atomic
-def load_reference_data(*, agencies=DEMO_AGENCIES) -> dict[str, Agency]:
+def load_reference_data(
+    *, agencies=DEMO_AGENCIES, contact_types=CONTACT_TYPES, assessment_types=ASSESSMENT_TYPES
+) -> dict[str, Agency]:
     """Create or update the question bank, contact types, agencies and assessment types."""
     for domain, questions in QUESTION_BANK.items():
         for code, text in questions:
             Question.objects.update_or_create(code=code, defaults={"text": text, "domain": domain})
-    for code, label, sector in CONTACT_TYPES:
+    for code, label, sector in contact_types:
         ContactType.objects.update_or_create(code=code, defaults={"label": label, "sector": sector})
     by_code = {}
     for code, name, sector in agencies:
@@ -319,7 +321,7 @@ def load_reference_data(*, agencies=DEMO_AGENCIES) -> dict[str, Agency]:
             code=code, defaults={"name": name, "sector": sector}
         )
     questions = {q.code: q for q in Question.objects.all()}
-    for code, name, agency_code, level, question_codes in ASSESSMENT_TYPES:
+    for code, name, agency_code, level, question_codes in assessment_types:
         assessment_type, _ = AssessmentType.objects.update_or_create(
             code=code, defaults={"name": name, "agency": by_code[agency_code], "level": level}
         )
