@@ -12,6 +12,7 @@ from consent import api as consent_api
 from consent import portal_api
 from consent.portal_urls import staff_urlpatterns as portal_staff_urls
 from journeys import api as journeys_api
+from journeys import duplicate_api
 
 router = DefaultRouter()
 router.register("agencies", agencies_api.AgencyViewSet)
@@ -22,6 +23,7 @@ router.register("persons", journeys_api.PersonViewSet, basename="person")
 router.register("families", journeys_api.FamilyViewSet, basename="family")
 router.register("contacts", journeys_api.ContactViewSet, basename="contact")
 router.register("assessments", journeys_api.AssessmentViewSet, basename="assessment")
+router.register("duplicate-flags", duplicate_api.DuplicateFlagViewSet, basename="duplicate-flag")
 router.register("consents", consent_api.ConsentViewSet, basename="consent")
 
 api_patterns = [
@@ -45,6 +47,7 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("journeys.urls")),
+    path("duplicates/", include("journeys.duplicate_urls")),
     path("", include("advocates.urls")),
     path("concerns/", include("consent.concern_views")),
     path("", include("consent.urls")),

@@ -1,0 +1,23 @@
+"""Template filters for the duplication pages."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pounds(pence) -> str:
+    """Pence as pounds for people: 123456 -> "£1,235" (whole pounds; estimates, not invoices)."""
+    try:
+        pence = int(pence or 0)
+    except (TypeError, ValueError):
+        return ""
+    return f"£{round(pence / 100):,}"
+
+
+@register.filter
+def percent_of(part, whole) -> int:
+    try:
+        return round(100 * int(part) / int(whole)) if int(whole) else 0
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,56 @@
+"""A small partnership with two flags: police then housing about one person, and the school
+assessing another person twice."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from agencies.models import Role
+from journeys.duplicate_services import duplicates_rescan
+from journeys.models import DuplicateFlag
+from tests.duplicates.helpers import kind, questions, record
+from tests.factories import AgencyFactory, PersonFactory, UnitCostFactory, staff_user
+
+
+@dataclass
+class Partnership:
+    police: object
+    housing: object
+    school: object
+    police_manager: object
+    housing_manager: object
+    school_manager: object
+    reviewer: object
+    staff: object
+    flag_police_housing: DuplicateFlag
+    flag_school_twice: DuplicateFlag
+
+
+@pytest.fixture
+def partnership(db) -> Partnership:
+    police = AgencyFactory(code="police", name="County Police")
+    housing = AgencyFactory(code="housing", name="District Housing Options")
+    school = AgencyFactory(code="school", name="Hillside Primary School")
+    bank = questions(6, prefix="housing")
+    dash = kind(bank, agency=police)
+    needs = kind(bank, agency=housing)
+    UnitCostFactory(assessment_type=needs, cost_pence=27000)
+    attendance = kind(bank, agency=school)
+    adult, child = PersonFactory(), PersonFactory()
+    record(dash, person=adult, days_ago=60)
+    record(needs, person=adult, days_ago=20)
+    record(attendance, person=child, days_ago=50)
+    record(attendance, person=child, days_ago=10)
+    duplicates_rescan()
+    return Partnership(
+        police=police,
+        housing=housing,
+        school=school,
+        police_manager=staff_user(police, Role.MANAGER),
+        housing_manager=staff_user(housing, Role.MANAGER),
+        school_manager=staff_user(school, Role.MANAGER),
+        reviewer=staff_user(AgencyFactory(code="socialcare"), Role.MANAGER, partnership_reviewer=True),
+        staff=staff_user(police),
+        flag_police_housing=DuplicateFlag.objects.get(asked_again_by=housing),
+        flag_school_twice=DuplicateFlag.objects.get(asked_again_by=school),
+    )
