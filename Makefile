@@ -48,6 +48,8 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# PostgreSQL at BENCH_DATABASE_URL (default: local joinedup_bench, created and loaded with
+# BENCH_FAMILIES=20000 synthetic families once); BENCH_ARGS=load runs only the matching benchmarks.
 bench: install
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
