@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import secrets
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 
 import pghistory
@@ -20,7 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -232,7 +233,13 @@ def person_details_change(
             return []
         for name in changed:
             setattr(person, name, values[name])
-        with pghistory.context(user=actor.pk, via="portal"):
+        # On PostgreSQL the pghistory trigger keeps each version, tagged with who changed it.
+        tag = (
+            pghistory.context(user=actor.pk, via="portal")
+            if connection.vendor == "postgresql"
+            else nullcontext()
+        )
+        with tag:
             person.save(update_fields=changed)
         if "email" in changed and person.user_id and values["email"]:
             get_user_model().objects.filter(pk=person.user_id).update(email=values["email"])

@@ -36,6 +36,11 @@ from .receipts import receipt_lines
 from .services import consent_revoke
 
 
+def _posted(request):
+    """The posted data, even when empty, so an empty form shows its errors."""
+    return request.POST if request.method == "POST" else None
+
+
 def _add_errors(form, error: ValidationError) -> None:
     for name, found in error.message_dict.items():
         form.add_error(name if name in form.fields else None, found)
@@ -137,7 +142,7 @@ def consent_choose(request, person_id, agency_id):
     initial = {}
     if grant is not None:
         initial = {"categories": grant.categories, "labels": [lb for lb in grant.labels if lb != "general"]}
-    form = ConsentScopeForm(request.POST or None, initial=initial, them=them, their=their)
+    form = ConsentScopeForm(_posted(request), initial=initial, them=them, their=their)
     if request.method == "POST" and form.is_valid():
         try:
             new = portal_services.portal_consent_give(
@@ -165,7 +170,7 @@ def consent_stop(request, grant_id):
     grant = portal_selectors.my_grant(user=request.user, grant_id=grant_id)
     if grant.revoked_at is not None:
         return redirect("portal:consent_receipt", grant.pk)
-    form = StopSharingForm(request.POST or None)
+    form = StopSharingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             consent_revoke(
@@ -232,7 +237,7 @@ def who_looked(request, person_id=None):
 def details(request):
     person = portal_selectors.my_person(user=request.user)
     form = DetailsForm(
-        request.POST or None,
+        _posted(request),
         initial={
             "phone": person.phone,
             "email": person.email,
@@ -270,7 +275,7 @@ def details(request):
 @login_required
 def correction_new(request):
     person = portal_selectors.my_person(user=request.user)
-    form = CorrectionForm(request.POST or None)
+    form = CorrectionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             portal_services.correction_request(person=person, actor=request.user, **form.cleaned_data)
@@ -299,7 +304,7 @@ def concerns(request):
 def concern_new(request):
     person = portal_selectors.my_person(user=request.user)
     agencies = portal_selectors.concern_agencies()
-    form = ConcernForm(request.POST or None, agencies=agencies)
+    form = ConcernForm(_posted(request), agencies=agencies)
     if request.method == "POST" and form.is_valid():
         agency = next(a for a in agencies if a.pk == form.cleaned_data["about_agency"])
         try:
@@ -382,7 +387,7 @@ def join(request, token):
         return redirect("home")
     if invitation is None:
         return render(request, "portal/join_expired.html", status=410)
-    form = SetPasswordForm(request.POST or None)
+    form = SetPasswordForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = portal_services.invitation_accept(token=token, password=form.cleaned_data["password"])
@@ -404,7 +409,7 @@ def join(request, token):
 def invite(request, person_id):
     portal_selectors.staff(request.user)
     person, _ = policy.access_person(request.user, person_id)
-    form = InviteForm(request.POST or None, initial={"email": person.email})
+    form = InviteForm(_posted(request), initial={"email": person.email})
     if request.method == "POST" and form.is_valid():
         try:
             portal_services.invitation_send(
@@ -430,7 +435,7 @@ def corrections(request):
 @login_required
 def correction_decide(request, correction_id):
     correction = portal_selectors.correction_for_staff(user=request.user, correction_id=correction_id)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             portal_services.correction_decide(
