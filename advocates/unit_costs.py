@@ -110,7 +110,12 @@ def unit_costs_load(*, path: Path | str, actor, aliases: dict[str, str] | None =
     contact_types = {t.code: t for t in ContactType.objects.all()}
     with transaction.atomic():
         for row, code, pence, agency in parsed:
-            codes = [code] + [ours for ours, theirs in aliases.items() if theirs == code]
+            # The row's own code, and each of our codes priced by it that exists here.
+            codes = [code] + [
+                ours
+                for ours, theirs in aliases.items()
+                if theirs == code and (ours in assessment_types or ours in contact_types)
+            ]
             for target in codes:
                 defaults = {
                     "cost_pence": pence,

@@ -234,3 +234,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 CONSENT_REMINDER_DAYS = env.int("CONSENT_REMINDER_DAYS", default=30)
 DATA_EXPORT_INLINE_LIMIT = env.int("DATA_EXPORT_INLINE_LIMIT", default=300)
+
+# Reference unit costs for pricing journeys (README.md, "Unit costs"); seed_demo loads this file,
+# else shared/data/unit_costs.csv beside the project when it exists.
+UNIT_COSTS_CSV = env("UNIT_COSTS_CSV", default="")

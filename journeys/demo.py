@@ -217,6 +217,9 @@ def seed(*, password: str) -> dict[str, str]:
     """Create the demo once. Returns the sign-ins as {username: what they see}."""
     agencies = load_reference_data()
     _assessment_unit_costs()
+    from advocates.demo import load_reference_unit_costs
+
+    load_reference_unit_costs()
     users = {}
     for username, (agency_code, role, full_name, reviewer) in STAFF.items():
         user = _user(username, full_name, password)
@@ -239,8 +242,6 @@ def seed(*, password: str) -> dict[str, str]:
 
 
 def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> None:
-    from advocates.models import Assignment
-
     rng = random.Random(DEMO_SEED)
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     today = timezone.localdate()
@@ -329,10 +330,9 @@ def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> 
             actor=users["advocate"],
         )
 
-    for reference in ("DEMO-001", "DEMO-002"):
-        Assignment.objects.create(
-            advocate=users["advocate"], family=families[reference], started=today - timedelta(days=180)
-        )
+    from advocates.demo import seed_advocacy
+
+    seed_advocacy(families=families, people=people, agencies=agencies, users=users)
 
     citizen = _user("citizen", "Jade Carter", password)
     Person.objects.filter(pk=jade.pk).update(user=citizen, email="jade.carter@example.invalid")
