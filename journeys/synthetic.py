@@ -766,7 +766,10 @@ def prepare_county(*, families: int, seed: int) -> County:
     )
     agencies = {a.code: a for a in Agency.objects.filter(code__in=AGENCY_CONTACTS)}
     contact_types = {t.code: t for t in ContactType.objects.filter(code__in=SUMMARIES)}
-    assessment_types = {t.code: t for t in AssessmentType.objects.filter(agency__in=agencies.values())}
+    assessment_types = {
+        t.code: t
+        for t in AssessmentType.objects.filter(agency__in=agencies.values()).select_related("agency")
+    }
     questions = dict(Question.objects.values_list("code", "id"))
     _unit_costs(contact_types.values(), assessment_types.values())
     types_by_agency: dict[str, list[AssessmentTypeInfo]] = {code: [] for code in agencies}
