@@ -66,10 +66,10 @@ def _assessment_filter(scopes: dict[int, Scope], family_ids: list[int], prefix: 
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
-def assigned_family(*, user, family_id) -> tuple[Family, Assignment]:
+def assigned_family(*, user, family_id, viewer=None) -> tuple[Family, Assignment]:
     """A family assigned to this advocate now, with the assignment; 404 alike for missing and
     not theirs (an ended assignment is not theirs)."""
-    viewer = viewer_for(user)
+    viewer = viewer or viewer_for(user)
     if not viewer.is_advocate:
         raise Http404("No such family.")
     try:
@@ -87,6 +87,33 @@ def assigned_family(*, user, family_id) -> tuple[Family, Assignment]:
     if assignment is None:
         raise Http404("No such family.")
     return assignment.family, assignment
+
+
+@dataclass
+class FamilyAccess:
+    """What one request of an advocate's family page needs first, fetched once."""
+
+    viewer: object
+    family: Family
+    assignment: Assignment
+    scopes: dict[int, Scope]
+    members: list[Person]
+
+
+def access_family(*, user, family_id) -> FamilyAccess:
+    """The assigned family, the viewer's scope over each member (consent policy) and the
+    members the viewer may know of; 404 alike for missing and not theirs."""
+    viewer = viewer_for(user)
+    family, assignment = assigned_family(user=user, family_id=family_id, viewer=viewer)
+    scopes = scopes_for_family(viewer, family)
+    members = [
+        m.person
+        for m in Membership.objects.filter(family=family, person_id__in=list(scopes))
+        .filter(Q(ended__isnull=True) | Q(ended__gte=timezone.localdate()))
+        .select_related("person")
+        .order_by("started", "person__date_of_birth")
+    ]
+    return FamilyAccess(viewer, family, assignment, scopes, members)
 
 
 # Caseload --------------------------------------------------------------------------------
@@ -219,6 +246,7 @@ class MapContact:
     sensitivity: str
     demand_type: str
     duration_minutes: int | None
+    day: date
     person_ids: set[int] = field(default_factory=set)
 
 
@@ -231,7 +259,7 @@ class TimelineFilters:
     date_to: date | None = None
 
     def matches(self, contact: MapContact) -> bool:
-        day = timezone.localtime(contact.occurred_at).date()
+        day = contact.day
         return (
             (self.agency is None or contact.agency_id == self.agency)
             and (self.person is None or self.person in contact.person_ids)
@@ -266,9 +294,12 @@ class Journey:
         return [p for p in self.members if not self.scopes[p.pk].sees_other_agencies]
 
 
-def _title(ct: ContactType | None, agency: Agency, when: datetime, extra: str = "") -> str:
-    what = ct.label if ct else "Contact"
-    return f"{what}, {agency.name}, {timezone.localtime(when):%-d %b %Y}{extra}"
+def _day(value: datetime, tz) -> date:
+    return value.astimezone(tz).date()
+
+
+def _fmt_day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def family_journey(
@@ -279,21 +310,15 @@ def family_journey(
     page: int = 1,
     per_page: int = 25,
     log: bool = True,
+    access: FamilyAccess | None = None,
 ) -> tuple[Journey, int]:
     """The journey of an assigned family as this advocate may see it, with one access-log
     entry per member whose records were shown. Returns (journey, page number shown)."""
     filters = filters or TimelineFilters()
-    family, assignment = assigned_family(user=user, family_id=family_id)
-    viewer = viewer_for(user)
-    scopes = scopes_for_family(viewer, family)
-    members = [
-        m.person
-        for m in Membership.objects.filter(family=family, person_id__in=list(scopes))
-        .filter(Q(ended__isnull=True) | Q(ended__gte=timezone.localdate()))
-        .select_related("person")
-        .order_by("started", "person__date_of_birth")
-    ]
-    members = [p for p in members if p.pk in scopes]
+    access = access or access_family(user=user, family_id=family_id)
+    viewer, family, assignment, scopes = access.viewer, access.family, access.assignment, access.scopes
+    members = access.members
+    tz = timezone.get_current_timezone()
     agencies = {a.pk: a for a in Agency.objects.all()}
     contact_types = {t.pk: t for t in ContactType.objects.all()}
 
@@ -319,7 +344,7 @@ def family_journey(
             contact = contacts.get(cid)
             if contact is None:
                 contact = contacts[cid] = MapContact(
-                    cid, occurred_at, agency_id, type_id, sensitivity, demand, duration
+                    cid, occurred_at, agency_id, type_id, sensitivity, demand, duration, _day(occurred_at, tz)
                 )
             contact.person_ids.add(pid)
             shown_via[pid].add(cid)
@@ -357,21 +382,22 @@ def family_journey(
     lane_counts: dict[int, dict] = defaultdict(
         lambda: {"contacts": 0, "failure": 0, "assessments": 0, "flags": 0}
     )
+    first_last: dict[int, list[datetime]] = {}
+    labels = {pk: t.label for pk, t in contact_types.items()}
     for c in sorted(contacts.values(), key=lambda c: c.occurred_at):
         lane_ids.setdefault(c.agency_id)
         failure = c.demand_type == "failure"
-        lane_counts[c.agency_id]["contacts"] += 1
-        lane_counts[c.agency_id]["failure"] += failure
+        counts = lane_counts[c.agency_id]
+        counts["contacts"] += 1
+        counts["failure"] += failure
+        span = first_last.setdefault(c.agency_id, [c.occurred_at, c.occurred_at])
+        span[1] = c.occurred_at
+        title = f"{labels.get(c.contact_type_id, 'Contact')}, {agencies[c.agency_id].name}, {_fmt_day(c.day)}"
         marks.append(
             journey_map.Mark(
-                timezone.localtime(c.occurred_at).date(),
+                c.day,
                 c.agency_id,
-                _title(
-                    contact_types.get(c.contact_type_id),
-                    agencies[c.agency_id],
-                    c.occurred_at,
-                    " (failure demand)" if failure else "",
-                ),
+                title + " (failure demand)" if failure else title,
                 "failure" if failure else "contact",
             )
         )
@@ -380,10 +406,10 @@ def family_journey(
         lane_counts[a.agency_id]["assessments"] += 1
         marks.append(
             journey_map.Mark(
-                timezone.localtime(a.completed_at).date(),
+                _day(a.completed_at, tz),
                 a.agency_id,
                 f"Assessment: {a.assessment_type.name}, {agencies[a.agency_id].name}, "
-                f"{timezone.localtime(a.completed_at):%-d %b %Y}",
+                f"{_fmt_day(_day(a.completed_at, tz))}",
                 "assessment",
             )
         )
@@ -392,7 +418,7 @@ def family_journey(
         lane_counts[later.agency_id]["flags"] += 1
         marks.append(
             journey_map.Mark(
-                timezone.localtime(later.completed_at).date(),
+                _day(later.completed_at, tz),
                 later.agency_id,
                 f"Asked again: {later.assessment_type.name} repeated {flag.shared_count} questions "
                 f"answered {flag.days_apart} days earlier",
@@ -428,22 +454,20 @@ def family_journey(
         first=first,
         last=last,
     )
-    lane_rows = []
-    for agency_id in lanes:
-        agency_contacts = [c.occurred_at for c in contacts.values() if c.agency_id == agency_id]
-        lane_rows.append(
-            {
-                "agency": agencies[agency_id],
-                **lane_counts[agency_id],
-                "first": min(agency_contacts) if agency_contacts else None,
-                "last": max(agency_contacts) if agency_contacts else None,
-            }
-        )
+    lane_rows = [
+        {
+            "agency": agencies[agency_id],
+            **lane_counts[agency_id],
+            "first": first_last.get(agency_id, [None, None])[0],
+            "last": first_last.get(agency_id, [None, None])[1],
+        }
+        for agency_id in lanes
+    ]
 
     # Cost: every shown contact and assessment, priced.
     items = [
         costs.Item(
-            day=timezone.localtime(c.occurred_at).date(),
+            day=c.day,
             agency_id=c.agency_id,
             contact_type_id=c.contact_type_id,
             duration_minutes=c.duration_minutes,
@@ -451,7 +475,7 @@ def family_journey(
         for c in contacts.values()
     ] + [
         costs.Item(
-            day=timezone.localtime(a.completed_at).date(),
+            day=_day(a.completed_at, tz),
             agency_id=a.agency_id,
             assessment_type_id=a.assessment_type_id,
         )

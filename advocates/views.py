@@ -83,12 +83,11 @@ def caseload(request):
 
 @login_required
 def family_journey(request, family_id):
-    _require_advocate(request)
-    family, _ = selectors.assigned_family(user=request.user, family_id=family_id)
-    scopes = scopes_for_family(viewer_for(request.user), family)
+    access = selectors.access_family(user=request.user, family_id=family_id)
+    family = access.family
     form = TimelineFilterForm(
         request.GET or None,
-        members=_members(family, scopes),
+        members=_members(family, access.scopes),
         agencies=Agency.objects.order_by("name"),
         contact_types=ContactType.objects.order_by("label"),
     )
@@ -107,7 +106,7 @@ def family_journey(request, family_id):
     except ValueError:
         page = 1
     journey, page = selectors.family_journey(
-        user=request.user, family_id=family.pk, filters=filters, page=page
+        user=request.user, family_id=family.pk, filters=filters, page=page, access=access
     )
     per_page = 25
     pages = max(1, -(-journey.timeline_count // per_page))
@@ -130,9 +129,6 @@ def family_journey(request, family_id):
             "has_next": page < pages,
             "query": _query_without_page(request),
             "agency_costs": agency_costs,
-            "same_again": selectors.recent_contacts_for_same_again(
-                user=request.user, family=family, scopes=journey.scopes
-            ),
         },
     )
 
