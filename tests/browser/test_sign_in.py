@@ -14,7 +14,7 @@ def test_staff_signs_in_finds_a_consented_person_and_reads_the_record(phone, dem
     phone.goto("/people/?q=Jade")
     phone.get_by_role("link", name="Jade Carter").click()
     assert phone.get_by_role("heading", name="Jade Carter").is_visible()
-    assert "agreed to share" in phone.locator("#record-basis").inner_text()
+    assert "other agencies'" in phone.locator("#record-basis").inner_text()
     axe(phone)
 
 
