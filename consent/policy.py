@@ -174,6 +174,17 @@ def visible_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Pers
     return Person.objects.filter(known)
 
 
+def own_agency_records(viewer: Viewer, qs: QuerySet, person_field: str) -> QuerySet:
+    """The viewer's own agency's records (rule 1). An advocate's are limited to members of the
+    families assigned to them (rule 3), so a colleague's caseload stays closed."""
+    if not viewer.is_staff_member:
+        return qs.none()
+    qs = qs.filter(agency_id=viewer.agency_id)
+    if viewer.is_advocate:
+        qs = qs.filter(**{f"{person_field}__in": visible_persons(viewer).values("pk")}).distinct()
+    return qs
+
+
 @dataclass(frozen=True)
 class GrantView:
     id: int

@@ -127,7 +127,9 @@ def consent_revoke(request, grant_id):
             return render(
                 request, "consent/receipts.html", {"person": grant.subject, "grants": _with_receipts([grant])}
             )
-    return render(request, "consent/revoke.html", {"grant": grant, "form": form})
+    return render(
+        request, "consent/revoke.html", {"grant": grant, "form": form, "lines": receipt_lines(grant)}
+    )
 
 
 @login_required

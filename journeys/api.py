@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies.models import Agency, AssessmentType, ContactType
-from consent.policy import viewer_for, visible_persons
+from consent.policy import own_agency_records, viewer_for, visible_persons
 
 from . import selectors, services
 from .models import (
@@ -271,7 +271,7 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         viewer = viewer_for(self.request.user)
         return (
-            Contact.objects.filter(agency_id=viewer.agency_id)
+            own_agency_records(viewer, Contact.objects.all(), "persons")
             .select_related("agency", "contact_type")
             .prefetch_related("persons")
             .order_by("-occurred_at", "-id")
@@ -328,7 +328,7 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         viewer = viewer_for(self.request.user)
         return (
-            Assessment.objects.filter(agency_id=viewer.agency_id)
+            own_agency_records(viewer, Assessment.objects.all(), "subject_person")
             .select_related("agency")
             .prefetch_related("answers__question")
             .order_by("-completed_at", "-id")

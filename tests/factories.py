@@ -186,3 +186,17 @@ class UnitCostFactory(factory.django.DjangoModelFactory):
     unit = "per assessment"
     price_year = "2024/25"
     source = "Synthetic unit cost for a test."
+
+
+class BreakGlassFactory(factory.django.DjangoModelFactory):
+    """Emergency access opened by a staff user of their own agency."""
+
+    class Meta:
+        model = "consent.BreakGlass"
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.LazyAttribute(lambda o: o.user.staff_membership.agency)
+    subject = factory.SubFactory(PersonFactory)
+    reason = "A child was found alone at home and we need to know who cares for them."
+    opened_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=5))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=3))
