@@ -290,3 +290,58 @@ def test_advocacy_manager_assigns_and_ends(client, case):
     assert client.get(reverse("advocates:journey", args=[other.pk])).status_code == 404
     client.force_login(case["advocate"])
     assert client.get(reverse("advocates:assignments")).status_code == 404
+
+
+def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, case):
+    from journeys.models import DuplicateFlag
+
+    kind = AssessmentTypeFactory(agency=case["gp"])
+    earlier = AssessmentFactory(subject_person=case["mum"], assessment_type=kind)
+    later = AssessmentFactory(subject_person=case["mum"], assessment_type=kind)
+    hidden_earlier = AssessmentFactory(subject_person=case["uncle"], assessment_type=kind)
+    hidden_later = AssessmentFactory(subject_person=case["uncle"], assessment_type=kind)
+    for a, b in ((earlier, later), (hidden_earlier, hidden_later)):
+        DuplicateFlag.objects.create(
+            earlier=a, later=b, asked_again_by=case["gp"], shared_count=5, days_apart=3, avoidable=True
+        )
+    from consent.concerns import concern_raise
+
+    concern_raise(
+        about_agency=case["gp"],
+        subject_family=case["family"],
+        raised_via="advocate",
+        text="x",
+        actor=case["advocate"],
+    )
+    from advocates.selectors import caseload
+
+    [row] = caseload(user=case["advocate"])
+    assert (row.open_flags, row.open_concerns) == (1, 1)
+
+
+def test_concern_queue_queries_do_not_grow(client, case):
+    from consent.concerns import concern_raise
+
+    manager = staff_user(case["gp"], Role.MANAGER)
+    client.force_login(manager)
+
+    def raise_one():
+        concern_raise(
+            about_agency=case["gp"],
+            subject_person=case["mum"],
+            raised_via="advocate",
+            text="Slow reply",
+            actor=case["advocate"],
+        )
+
+    raise_one()
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("concerns:queue"))
+    for _ in range(5):
+        raise_one()
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(reverse("concerns:queue")).content.decode()
+    assert page.count("Slow reply") == 6
+    assert len(six) == len(one)
+    client.force_login(case["advocate"])
+    assert client.get(reverse("concerns:queue")).status_code == 404
