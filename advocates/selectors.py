@@ -21,7 +21,7 @@ from consent.policy import Basis, Scope, assigned_family_ids, scopes_for_family,
 from journeys.models import Assessment, Contact, DuplicateFlag, Family, FlagStatus, Membership, Person
 
 from . import costs, journey_map
-from .models import Assignment, CaseConference, ConferenceAction, ConferenceAttendee
+from .models import Assignment, CaseConference, ConferenceAction
 
 ContactPerson = Contact.persons.through
 
@@ -361,17 +361,7 @@ def family_journey(
             "created_at"
         )
     )
-    conferences = list(
-        CaseConference.objects.filter(family=family)
-        .prefetch_related(
-            Prefetch("attendees", queryset=ConferenceAttendee.objects.select_related("agency")),
-            "family_members",
-            Prefetch(
-                "actions", queryset=ConferenceAction.objects.select_related("owner_agency", "owner_person")
-            ),
-        )
-        .order_by("-held_at")
-    )
+    conferences = list(CaseConference.objects.filter(family=family).order_by("-held_at"))
     concerns = list(concerns_for_family(family_id=family.pk, person_ids=list(scopes)))
 
     # The map.
