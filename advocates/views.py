@@ -200,7 +200,13 @@ def contact_new(request, family_id):
     return render(
         request,
         "advocates/contact_form.html",
-        {"form": form, "family": family, "recent": recent, "same_as": request.GET.get("same_as")},
+        {
+            "form": form,
+            "family": family,
+            "recent": recent,
+            "same_as": request.GET.get("same_as"),
+            "gaps": [p for p in members if not scopes[p.pk].sees_other_agencies],
+        },
     )
 
 

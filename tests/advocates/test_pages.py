@@ -345,3 +345,10 @@ def test_concern_queue_queries_do_not_grow(client, case):
     assert len(six) == len(one)
     client.force_login(case["advocate"])
     assert client.get(reverse("concerns:queue")).status_code == 404
+
+
+def test_the_contact_form_warns_about_members_who_have_not_agreed_to_share(client, case):
+    client.force_login(case["advocate"])
+    page = client.get(reverse("advocates:contact_new", args=[case["family"].pk])).content.decode()
+    assert "Dev Quiet has not agreed to share other agencies" in page
+    assert "Jade Tester has not agreed" not in page
