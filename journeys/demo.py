@@ -38,6 +38,7 @@ STAFF = {
     "housing": ("housing", Role.STAFF, "Kwame Mensah", False),
     "jobcentre": ("jobcentre", Role.STAFF, "Rachel Green", False),
     "advocate": ("advocacy", Role.ADVOCATE, "Lou Fenwick", False),
+    "advocacymanager": ("advocacy", Role.MANAGER, "Nadia Osei", False),
     "manager": ("socialcare", Role.MANAGER, "Marcus Reid", True),
 }
 
