@@ -48,6 +48,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("journeys.urls")),
     path("duplicates/", include("journeys.duplicate_urls")),
+    path("assessments/", include("journeys.assessment_urls")),
     path("", include("advocates.urls")),
     path("concerns/", include("consent.concern_views")),
     path("", include("consent.urls")),

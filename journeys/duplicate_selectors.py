@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
@@ -212,3 +212,111 @@ def _heatmap(pairs: list[tuple[str, str, int]]) -> Heatmap:
             n = counts.get((first, again), 0)
             cells[first].append((n, _shade(n, largest)))
     return Heatmap(agencies=agencies, rows=[(a, cells[a]) for a in agencies], largest=largest)
+
+
+# Tell us once ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EarlierAnswer:
+    """A bank question already answered recently, in a record the viewer may see."""
+
+    answer_id: int
+    question_id: int
+    question_code: str
+    question_text: str
+    value: str
+    completed_at: object
+    agency_id: int
+    agency_name: str
+    assessment_name: str
+    basis: object
+
+
+def tell_us_once(
+    *, user, question_ids, person=None, family=None, log: bool = True
+) -> dict[int, EarlierAnswer]:
+    """The most recent earlier answer to each of these questions within TELL_US_ONCE_DAYS, in
+    records the user may see (consent policy), keyed by question id.
+
+    For a person: their assessments under the viewer's scope, and the viewer's own agency's
+    family-level assessments of families they belong to. For a family: the viewer's own agency's
+    family-level assessments of it (consent is given person by person, so other agencies'
+    family-level records are not opened here). Showing another agency's answers writes one
+    access-log entry (rule 7). Four queries at most, plus the log entry.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    from consent import access_log
+    from consent.models import Category
+    from consent.policy import current_memberships, viewer_for
+
+    from .models import Answer, Assessment
+
+    viewer = viewer_for(user)
+    since = timezone.now() - timedelta(days=settings.TELL_US_ONCE_DAYS)
+    question_ids = list(question_ids)
+    if not viewer.is_staff_member or not question_ids:
+        return {}
+    scope = None
+    if person is not None:
+        from consent.policy import scope_for
+
+        scope = scope_for(viewer, person)
+        if scope is None:
+            return {}
+        families = current_memberships().filter(person_id=person.pk).values("family_id")
+        assessments = Assessment.objects.filter(
+            Q(subject_person_id=person.pk) & scope.record_filter(Category.ASSESSMENTS)
+            | Q(subject_family_id__in=families, agency_id=viewer.agency_id)
+        )
+    elif family is not None:
+        assessments = Assessment.objects.filter(subject_family_id=family.pk, agency_id=viewer.agency_id)
+    else:
+        return {}
+    rows = (
+        Answer.objects.filter(
+            assessment__in=assessments.filter(completed_at__gte=since).values("id"),
+            question_id__in=question_ids,
+        )
+        .select_related("question", "assessment__agency", "assessment__assessment_type")
+        .order_by("question_id", "-assessment__completed_at", "-id")
+    )
+    found: dict[int, EarlierAnswer] = {}
+    for answer in rows:
+        if answer.question_id in found:
+            continue
+        assessment = answer.assessment
+        basis = (
+            scope.basis_for(
+                category=Category.ASSESSMENTS, agency_id=assessment.agency_id, label=assessment.sensitivity
+            )
+            if scope is not None and assessment.subject_person_id is not None
+            else None
+        )
+        found[answer.question_id] = EarlierAnswer(
+            answer_id=answer.pk,
+            question_id=answer.question_id,
+            question_code=answer.question.code,
+            question_text=answer.question.text,
+            value=answer.value,
+            completed_at=assessment.completed_at,
+            agency_id=assessment.agency_id,
+            agency_name=assessment.agency.name,
+            assessment_name=assessment.assessment_type.name,
+            basis=basis,
+        )
+    others = [e for e in found.values() if e.agency_id != viewer.agency_id]
+    if log and others and person is not None:
+        bases = {e.basis for e in others if e.basis is not None}
+        access_log.append(
+            user=user,
+            agency_id=viewer.agency_id,
+            role=viewer.role,
+            subject_id=person.pk,
+            shown=f"{len(others)} earlier answers from {len({e.agency_id for e in others})} other agencies"
+            " (tell us once)",
+            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+        )
+    return found

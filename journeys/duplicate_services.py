@@ -7,9 +7,11 @@ record, and the rescan reads each chunk of people in a fixed number of queries.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -17,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agencies.models import UnitCost
@@ -45,6 +48,8 @@ class Meta:
 
     assessment_type_id: int
     sensitivity: str
+    subject_person_id: int | None
+    subject_family_id: int | None
 
 
 @dataclass
@@ -53,14 +58,23 @@ class Loaded:
 
     items_by_person: dict[int, list[Item]] = field(default_factory=dict)
     meta: dict[int, Meta] = field(default_factory=dict)
+    # Every member of the families involved (not only the people loaded), so that a family's
+    # pair gives the same answer whichever chunk of people finds it.
+    members_of: dict[int, list[tuple[int, date, date | None]]] = field(default_factory=dict)
+    # The loaded assessments' ids as a subquery, and who was loaded, for the writes that follow.
+    assessment_ids: object = None
+    loaded_person: Callable[[int], bool] | None = None
+
+    def members_on(self, family_id: int, day: date) -> list[int]:
+        return sorted(
+            person_id
+            for person_id, started, ended in self.members_of.get(family_id, ())
+            if started <= day and (ended is None or ended >= day)
+        )
 
 
 def _range_q(name: str, id_range: tuple[int, int]) -> Q:
     return Q(**{f"{name}__gte": id_range[0], f"{name}__lte": id_range[1]})
-
-
-def _local_day(moment: datetime, tz) -> date:
-    return moment.astimezone(tz).date()
 
 
 def load_items(
@@ -70,74 +84,110 @@ def load_items(
     between: tuple[datetime, datetime] | None = None,
 ) -> Loaded:
     """Each person's assessments (their own, and their families' while they were members) in
-    date order. Two queries: memberships, then every answer row of those assessments."""
+    date order. Three queries: memberships, assessments, then their answers' question ids."""
     if (person_ids is None) == (id_range is None):
         raise ValueError("Give either person_ids or id_range.")
     person_q = Q(person_id__in=person_ids) if person_ids is not None else _range_q("person_id", id_range)
     memberships = list(
-        Membership.objects.filter(person_q).values_list("person_id", "family_id", "started", "ended")
+        Membership.objects.filter(
+            person_q | Q(family_id__in=Membership.objects.filter(person_q).values("family_id"))
+        ).values_list("person_id", "family_id", "started", "ended")
     )
-    family_ids = sorted({family_id for _, family_id, _, _ in memberships})
+    if person_ids is not None:
+        wanted = set(person_ids)
+
+        def loaded_person(person_id: int) -> bool:
+            return person_id in wanted
+    else:
+        low, high = id_range
+
+        def loaded_person(person_id: int) -> bool:
+            return low <= person_id <= high
+
+    family_ids = sorted({family_id for person_id, family_id, _, _ in memberships if loaded_person(person_id)})
     subject_q = (
-        Q(assessment__subject_person_id__in=person_ids)
+        Q(subject_person_id__in=person_ids)
         if person_ids is not None
-        else _range_q("assessment__subject_person_id", id_range)
+        else _range_q("subject_person_id", id_range)
     )
     if family_ids:
-        subject_q |= Q(assessment__subject_family_id__in=family_ids)
-    rows = Answer.objects.filter(subject_q)
+        subject_q |= Q(subject_family_id__in=family_ids)
+    assessments = Assessment.objects.filter(subject_q)
     if between is not None:
-        rows = rows.filter(assessment__completed_at__range=between)
-    rows = rows.values_list(
-        "assessment_id",
-        "question_id",
-        "reused_from_id",
-        "assessment__completed_at",
-        "assessment__agency_id",
-        "assessment__assessment_type_id",
-        "assessment__sensitivity",
-        "assessment__subject_person_id",
-        "assessment__subject_family_id",
+        assessments = assessments.filter(completed_at__range=between)
+    heads = assessments.annotate(day=TruncDate("completed_at")).values_list(
+        "id",
+        "completed_at",
+        "day",
+        "agency_id",
+        "assessment_type_id",
+        "sensitivity",
+        "subject_person_id",
+        "subject_family_id",
     )
-    return _build(rows, memberships)
+    # The answers are read apart from the assessments: one timestamp an assessment, not one a
+    # question, is what keeps reading close to streaming the rows.
+    answers = Answer.objects.filter(assessment_id__in=assessments.values("id")).values_list(
+        "assessment_id", "question_id", "reused_from_id"
+    )
+    with _collector_paused():
+        loaded = _build(list(heads), answers, memberships, loaded_person)
+    loaded.assessment_ids = assessments.values("id")
+    loaded.loaded_person = loaded_person
+    return loaded
 
 
-def _build(rows: Iterable[tuple], memberships: list[tuple]) -> Loaded:
-    tz = timezone.get_current_timezone()
+def _build(heads: list[tuple], answers: Iterable[tuple], memberships: list[tuple], loaded_person) -> Loaded:
     questions: dict[int, set[int]] = defaultdict(set)
     asked: dict[int, set[int]] = defaultdict(set)
-    head: dict[int, tuple] = {}
-    for assessment_id, question_id, reused_from_id, completed_at, agency_id, type_id, label, pid, fid in rows:
+    for assessment_id, question_id, reused_from_id in answers:
         questions[assessment_id].add(question_id)
         if reused_from_id is None:
             asked[assessment_id].add(question_id)
-        if assessment_id not in head:
-            head[assessment_id] = (completed_at, agency_id, type_id, label, pid, fid)
     loaded = Loaded()
     members_of: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
     for person_id, family_id, started, ended in memberships:
         members_of[family_id].append((person_id, started, ended))
+    loaded.members_of = members_of
     per_person: dict[int, list[Item]] = defaultdict(list)
-    for assessment_id, (completed_at, agency_id, type_id, label, pid, fid) in head.items():
-        day = _local_day(completed_at, tz)
+    empty: frozenset[int] = frozenset()
+    for assessment_id, completed_at, day, agency_id, type_id, label, pid, fid in heads:
+        held = questions.get(assessment_id)
+        if not held:
+            continue  # no answers: nothing can be shared
         item = Item(
             id=assessment_id,
             completed_at=completed_at,
             completed_on=day,
             agency_id=agency_id,
-            questions=frozenset(questions[assessment_id]),
-            asked=frozenset(asked[assessment_id]),
+            questions=frozenset(held),
+            asked=frozenset(asked.get(assessment_id, empty)),
         )
-        loaded.meta[assessment_id] = Meta(assessment_type_id=type_id, sensitivity=label)
+        loaded.meta[assessment_id] = Meta(
+            assessment_type_id=type_id, sensitivity=label, subject_person_id=pid, subject_family_id=fid
+        )
         if pid is not None:
             per_person[pid].append(item)
         else:
             # A family-level assessment counts for each member of the family on that day.
             for person_id, started, ended in members_of.get(fid, ()):
-                if started <= day and (ended is None or ended >= day):
+                if loaded_person(person_id) and started <= day and (ended is None or ended >= day):
                     per_person[person_id].append(item)
     loaded.items_by_person = {pid: sort_items(items) for pid, items in per_person.items()}
     return loaded
+
+
+@contextmanager
+def _collector_paused():
+    """Building many small objects at once sets off Python's cyclic collector again and again
+    over everything alive; none of these objects form cycles, so pause it while building."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # Consent at the time: were the earlier answers open to the agency that asked again? --------
@@ -148,13 +198,17 @@ class GrantIndex:
     `consent.policy.agency_could_see` (rules 1 and 2 at a past time) for many pairs at once;
     tests/duplicates hold the two to the same answers."""
 
-    def __init__(self, person_ids: list[int] | None = None, id_range: tuple[int, int] | None = None):
-        grants = ConsentGrant.objects.all()
-        grants = (
-            grants.filter(subject_id__in=person_ids)
-            if person_ids is not None
-            else grants.filter(_range_q("subject_id", id_range))
-        )
+    def __init__(self, person_ids: Iterable[int], *, loaded_range: tuple[int, int] | None = None):
+        people = set(person_ids)
+        if loaded_range is not None:
+            # The people of a chunk by their id range; only those outside it by id.
+            low, high = loaded_range
+            outside = sorted(p for p in people if not low <= p <= high)
+            grants = ConsentGrant.objects.filter(
+                _range_q("subject_id", loaded_range) | Q(subject_id__in=outside)
+            )
+        else:
+            grants = ConsentGrant.objects.filter(subject_id__in=sorted(people))
         self._by_key: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         for (
             subject_id,
@@ -214,45 +268,68 @@ def _unit_costs(type_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
+def consent_people(candidate: Candidate, loaded: Loaded) -> list[int]:
+    """Whose consent decides whether the earlier answers were open to the later agency: the
+    earlier record's person; for a family's record, the person the later one is about; for two
+    family-level records, every member on the later day (open through any of them). The same
+    answer whichever chunk of people finds the pair."""
+    earlier, later = loaded.meta[candidate.earlier.id], loaded.meta[candidate.later.id]
+    if earlier.subject_person_id is not None:
+        return [earlier.subject_person_id]
+    if later.subject_person_id is not None:
+        return [later.subject_person_id]
+    day = candidate.later.completed_on
+    members = set(loaded.members_on(earlier.subject_family_id, day))
+    if later.subject_family_id != earlier.subject_family_id:
+        members &= set(loaded.members_on(later.subject_family_id, day))
+    return sorted(members)
+
+
 def flag_rows(
-    found: Iterable[tuple[int, Candidate]],
-    meta: dict[int, Meta],
-    could_see: Callable[..., bool],
+    candidates: Iterable[Candidate],
+    loaded: Loaded,
     costs: dict[int, int] | None = None,
+    could_see: Callable[..., bool] | None = None,
+    loaded_range: tuple[int, int] | None = None,
 ) -> list[FlagRow]:
-    """One row per pair. A pair found through several members of a family is avoidable when
-    the earlier answers were open to the later agency through any of them."""
-    found = list(found)
+    """One row per pair, priced, and avoidable or blocked under consent at the later time.
+    Reads the grants of everyone concerned in one query unless `could_see` is given."""
+    unique = {c.key: c for c in candidates}
+    people = {key: consent_people(c, loaded) for key, c in unique.items()}
+    meta = loaded.meta
     if costs is None:
-        costs = _unit_costs(meta[c.later.id].assessment_type_id for _, c in found)
-    rows: dict[tuple[int, int], FlagRow] = {}
-    for person_id, candidate in found:
+        costs = _unit_costs(meta[c.later.id].assessment_type_id for c in unique.values())
+    if could_see is None:
+        could_see = GrantIndex(
+            (p for persons in people.values() for p in persons), loaded_range=loaded_range
+        ).could_see
+    rows = []
+    for key, candidate in unique.items():
         earlier, later = candidate.earlier, candidate.later
-        row = rows.get(candidate.key)
-        if row is not None and row.avoidable:
-            continue
-        avoidable = could_see(
-            agency_id=later.agency_id,
-            person_id=person_id,
-            category=Category.ASSESSMENTS,
-            record_agency_id=earlier.agency_id,
-            label=meta[earlier.id].sensitivity,
-            at=later.completed_at,
-        )
-        if row is not None:
-            row.avoidable = avoidable
-            continue
+        avoidable = any(
+            could_see(
+                agency_id=later.agency_id,
+                person_id=person_id,
+                category=Category.ASSESSMENTS,
+                record_agency_id=earlier.agency_id,
+                label=meta[earlier.id].sensitivity,
+                at=later.completed_at,
+            )
+            for person_id in people[key]
+        ) or (earlier.agency_id == later.agency_id)
         unit = costs.get(meta[later.id].assessment_type_id, 0)
-        rows[candidate.key] = FlagRow(
-            earlier_id=earlier.id,
-            later_id=later.id,
-            asked_again_by_id=later.agency_id,
-            shared=candidate.shared,
-            days_apart=candidate.days_apart,
-            avoidable=avoidable,
-            estimated_cost_pence=round(unit * candidate.shared_fraction),
+        rows.append(
+            FlagRow(
+                earlier_id=earlier.id,
+                later_id=later.id,
+                asked_again_by_id=later.agency_id,
+                shared=candidate.shared,
+                days_apart=candidate.days_apart,
+                avoidable=avoidable,
+                estimated_cost_pence=round(unit * candidate.shared_fraction),
+            )
         )
-    return list(rows.values())
+    return rows
 
 
 @dataclass
@@ -271,22 +348,24 @@ class UpsertResult:
 _NUMBERS = ("asked_again_by_id", "days_apart", "avoidable", "estimated_cost_pence")
 
 
-def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
+def upsert_flags(rows: list[FlagRow], *, later_in=None) -> UpsertResult:
     """Create the flags that are new; refresh the numbers of open flags whose pair changed.
 
     A flag a manager confirmed or dismissed is never touched, so a rescan never reopens one.
-    The unique constraint on (earlier, later) settles races between workers.
+    The unique constraint on (earlier, later) settles races between workers. `later_in`, a
+    subquery of assessment ids holding every row's later one, saves sending long id lists.
     """
     result = UpsertResult()
     if not rows:
         return result
     wanted = {row.key: row for row in rows}
-    later_ids = sorted({row.later_id for row in rows})
+    if later_in is None:
+        later_in = sorted({row.later_id for row in rows})
     with transaction.atomic():
         existing = {
             (earlier_id, later_id): (flag_id, status, dict(zip(_NUMBERS, numbers, strict=True)))
             for flag_id, earlier_id, later_id, status, *numbers in DuplicateFlag.objects.filter(
-                later_id__in=later_ids
+                later_id__in=later_in
             ).values_list("id", "earlier_id", "later_id", "status", *_NUMBERS)
             if (earlier_id, later_id) in wanted
         }
@@ -294,7 +373,7 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
         shared_of: dict[int, set[int]] = defaultdict(set)
         if open_ids:
             for flag_id, question_id in _ShareThrough.objects.filter(
-                duplicateflag_id__in=open_ids
+                duplicateflag__later_id__in=later_in, duplicateflag__status=FlagStatus.OPEN
             ).values_list("duplicateflag_id", "question_id"):
                 shared_of[flag_id].add(question_id)
 
@@ -342,7 +421,7 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
             ids = {
                 (earlier_id, later_id): flag_id
                 for flag_id, earlier_id, later_id in DuplicateFlag.objects.filter(
-                    later_id__in=sorted({row.later_id for row in new})
+                    later_id__in=later_in
                 ).values_list("id", "earlier_id", "later_id")
                 if (earlier_id, later_id) in new_keys
             }
@@ -389,14 +468,13 @@ def duplicates_check_assessment(*, assessment_id: int) -> UpsertResult | None:
     at = assessment["completed_at"]
     loaded = load_items(person_ids=person_ids, between=(at - margin, at + margin))
     found = [
-        (person_id, candidate)
-        for person_id, items in loaded.items_by_person.items()
+        candidate
+        for items in loaded.items_by_person.values()
         for candidate in candidates_involving(items, assessment_id, the_rules)
     ]
     if not found:
         return UpsertResult()
-    # One query for every grant of these people, whatever the number of pairs.
-    return upsert_flags(flag_rows(found, loaded.meta, GrantIndex(person_ids=person_ids).could_see))
+    return upsert_flags(flag_rows(found, loaded))
 
 
 def duplicates_rescan(
@@ -420,16 +498,16 @@ def duplicates_rescan(
         chunk = person_ids[start : start + chunk_size]
         id_range = (chunk[0], chunk[-1])
         loaded = load_items(id_range=id_range)
-        found = [
-            (person_id, candidate)
-            for person_id, items in loaded.items_by_person.items()
-            for candidate in find_candidates(items, the_rules)
-        ]
-        if found:
-            grants = GrantIndex(id_range=id_range)
-            rows = flag_rows(found, loaded.meta, grants.could_see, costs)
-            pairs += len(rows)
-            result += upsert_flags(rows)
+        with _collector_paused():
+            found = [
+                candidate
+                for items in loaded.items_by_person.values()
+                for candidate in find_candidates(items, the_rules)
+            ]
+            if found:
+                rows = flag_rows(found, loaded, costs, loaded_range=id_range)
+                pairs += len(rows)
+                result += upsert_flags(rows, later_in=loaded.assessment_ids)
         if on_progress:
             on_progress(min(start + chunk_size, total), total)
     summary = {
