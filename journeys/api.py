@@ -300,7 +300,19 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class AnswerInputSerializer(serializers.Serializer):
     question = serializers.CharField()
-    value = serializers.CharField(allow_blank=True)
+    value = serializers.CharField(allow_blank=True, required=False)
+    reused_from = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Tell us once: the id of an earlier answer to this question, open to you, to reuse "
+        "instead of asking again; its value is used.",
+    )
+
+    def validate(self, data):
+        if not data.get("reused_from") and "value" not in data:
+            raise serializers.ValidationError({"value": ["Give a value, or reused_from."]})
+        return data
 
 
 class AssessmentInputSerializer(serializers.Serializer):
@@ -317,6 +329,32 @@ class AssessmentInputSerializer(serializers.Serializer):
         if value.agency_id != viewer.agency_id:
             raise serializers.ValidationError("Choose an assessment type of your own agency.")
         return value
+
+    def validate(self, data):
+        """Resolve reused answers: only recent ones open to the caller, to the same question."""
+        from .duplicate_selectors import reusable_answers
+
+        wanted = [a["reused_from"] for a in data["answers"] if a.get("reused_from")]
+        if not wanted:
+            return data
+        sources = reusable_answers(
+            user=self.context["request"].user,
+            answer_ids=wanted,
+            person=data.get("subject_person"),
+            family=data.get("subject_family"),
+        )
+        errors = [{} for _ in data["answers"]]
+        for index, answer in enumerate(data["answers"]):
+            if not answer.get("reused_from"):
+                continue
+            source = sources.get(answer["reused_from"])
+            if source is None or source.question.code != answer["question"]:
+                errors[index] = {"reused_from": ["Not a recent answer to this question that you may reuse."]}
+                continue
+            answer["reused_from"], answer["value"] = source, source.value
+        if any(errors):
+            raise serializers.ValidationError({"answers": errors})
+        return data
 
 
 class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -245,41 +245,21 @@ def tell_us_once(
     family-level records are not opened here). Showing another agency's answers writes one
     access-log entry (rule 7). Four queries at most, plus the log entry.
     """
-    from django.conf import settings
-    from django.utils import timezone
-
     from consent import access_log
     from consent.models import Category
-    from consent.policy import current_memberships, viewer_for
+    from consent.policy import viewer_for
 
-    from .models import Answer, Assessment
+    from .models import Answer
 
     viewer = viewer_for(user)
-    since = timezone.now() - timedelta(days=settings.TELL_US_ONCE_DAYS)
     question_ids = list(question_ids)
-    if not viewer.is_staff_member or not question_ids:
+    if not question_ids:
         return {}
-    scope = None
-    if person is not None:
-        from consent.policy import scope_for
-
-        scope = scope_for(viewer, person)
-        if scope is None:
-            return {}
-        families = current_memberships().filter(person_id=person.pk).values("family_id")
-        assessments = Assessment.objects.filter(
-            Q(subject_person_id=person.pk) & scope.record_filter(Category.ASSESSMENTS)
-            | Q(subject_family_id__in=families, agency_id=viewer.agency_id)
-        )
-    elif family is not None:
-        assessments = Assessment.objects.filter(subject_family_id=family.pk, agency_id=viewer.agency_id)
-    else:
+    assessments, scope = _reusable_assessments(viewer, person=person, family=family)
+    if assessments is None:
         return {}
     rows = (
-        Answer.objects.filter(
-            assessment__in=assessments.filter(completed_at__gte=since).values("id"),
-            question_id__in=question_ids,
-        )
+        Answer.objects.filter(assessment__in=assessments.values("id"), question_id__in=question_ids)
         .select_related("question", "assessment__agency", "assessment__assessment_type")
         .order_by("question_id", "-assessment__completed_at", "-id")
     )
@@ -320,3 +300,53 @@ def tell_us_once(
             bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
         )
     return found
+
+
+def _reusable_assessments(viewer, *, person=None, family=None):
+    """The assessments whose answers `viewer` may reuse about this subject: recent (within
+    TELL_US_ONCE_DAYS) and open to them under the consent policy. (queryset, scope) or
+    (None, None)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from consent.models import Category
+    from consent.policy import current_memberships, scope_for
+
+    from .models import Assessment
+
+    if not viewer.is_staff_member:
+        return None, None
+    since = timezone.now() - timedelta(days=settings.TELL_US_ONCE_DAYS)
+    if person is not None:
+        scope = scope_for(viewer, person)
+        if scope is None:
+            return None, None
+        families = current_memberships().filter(person_id=person.pk).values("family_id")
+        assessments = Assessment.objects.filter(
+            Q(subject_person_id=person.pk) & scope.record_filter(Category.ASSESSMENTS)
+            | Q(subject_family_id__in=families, agency_id=viewer.agency_id)
+        )
+    elif family is not None:
+        scope = None
+        assessments = Assessment.objects.filter(subject_family_id=family.pk, agency_id=viewer.agency_id)
+    else:
+        return None, None
+    return assessments.filter(completed_at__gte=since), scope
+
+
+def reusable_answers(*, user, answer_ids, person=None, family=None) -> dict:
+    """Of these answer ids, those the user may reuse for this subject ("tell us once"), as
+    {id: Answer} with their question; any other id is simply absent."""
+    from consent.policy import viewer_for
+
+    from .models import Answer
+
+    assessments, _ = _reusable_assessments(viewer_for(user), person=person, family=family)
+    if assessments is None or not answer_ids:
+        return {}
+    return {
+        answer.pk: answer
+        for answer in Answer.objects.filter(
+            pk__in=sorted(set(answer_ids)), assessment__in=assessments.values("id")
+        ).select_related("question")
+    }

@@ -174,3 +174,58 @@ def test_the_record_page_links_to_recording_an_assessment(client, setting):
     client.force_login(user)
     page = client.get(reverse("journeys:person_record", args=[person.pk])).content.decode()
     assert f"{reverse('assessments:record')}?person={person.pk}" in page
+
+
+def api_body(person, needs, answers):
+    return {
+        "assessment_type": needs.pk,
+        "subject_person": person.pk,
+        "completed_at": timezone.now().isoformat(),
+        "answers": answers,
+    }
+
+
+def test_the_api_reuses_an_answer_open_to_the_caller(api, setting):
+    police, housing, bank, person, earlier, needs, user, url = setting
+    grant(person, housing)
+    source = Answer.objects.get(assessment=earlier, question__code="bank_0")
+    response = api.as_user(user).post(
+        "/api/v1/assessments/",
+        api_body(
+            person,
+            needs,
+            [{"question": "bank_0", "reused_from": source.pk}, {"question": "bank_6", "value": "x"}],
+        ),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    answers = {a["question"]: a for a in response.json()["answers"]}
+    assert answers["bank_0"]["reused_from"] == source.pk
+    assert answers["bank_0"]["value"] == source.value
+    assert answers["bank_6"]["reused_from"] is None
+
+
+def test_the_api_refuses_to_reuse_an_answer_without_consent_or_to_another_question(api, setting):
+    police, housing, bank, person, earlier, needs, user, url = setting
+    source = Answer.objects.get(assessment=earlier, question__code="bank_0")
+    client = api.as_user(user)
+    hidden = client.post(
+        "/api/v1/assessments/",
+        api_body(person, needs, [{"question": "bank_0", "reused_from": source.pk}]),
+        format="json",
+    )
+    assert hidden.status_code == 400
+    assert "reused_from" in hidden.json()["answers"][0]
+    grant(person, housing)
+    wrong = client.post(
+        "/api/v1/assessments/",
+        api_body(person, needs, [{"question": "bank_1", "reused_from": source.pk}]),
+        format="json",
+    )
+    assert wrong.status_code == 400
+    assert "reused_from" in wrong.json()["answers"][0]
+    neither = client.post(
+        "/api/v1/assessments/", api_body(person, needs, [{"question": "bank_1"}]), format="json"
+    )
+    assert neither.status_code == 400
+    assert Assessment.objects.count() == 1
