@@ -53,7 +53,9 @@ def consent_new(request, person_id):
     person, _ = policy.access_person(request.user, person_id)
     givers = _givers(person, viewer)
     form = ConsentForm(
-        request.POST or None, givers=givers, initial={"given_by": givers[0].pk if givers else None}
+        request.POST if request.method == "POST" else None,
+        givers=givers,
+        initial={"given_by": givers[0].pk if givers else None},
     )
     context = {"person": person, "form": form, "givers": givers}
     if request.method == "POST" and form.is_valid():
@@ -115,7 +117,7 @@ def consent_revoke(request, grant_id):
     grant = selectors.grant_detail(user=request.user, grant_id=grant_id)
     if grant.revoked_at is not None:
         return redirect("consent:receipt", grant.pk)
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             grant = services.consent_revoke(
@@ -136,7 +138,9 @@ def consent_revoke(request, grant_id):
 def break_glass_new(request, person_id):
     _staff_only(request)
     person, _ = policy.access_person(request.user, person_id)
-    form = BreakGlassForm(request.POST or None, max_hours=settings.BREAK_GLASS_HOURS)
+    form = BreakGlassForm(
+        request.POST if request.method == "POST" else None, max_hours=settings.BREAK_GLASS_HOURS
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.break_glass_open(subject=person, actor=request.user, **form.cleaned_data)
@@ -161,7 +165,7 @@ def review_queue(request):
 @login_required
 def review(request, glass_id):
     glass = selectors.break_glass_for_review(user=request.user, glass_id=glass_id)
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.break_glass_review(glass=glass, actor=request.user, **form.cleaned_data)
