@@ -58,7 +58,7 @@ def person_record(*, user, person_id, log: bool = True) -> Record:
     person, scope = access_person(user, person_id)
     contacts = list(
         _scoped(Contact.objects.filter(persons=person), scope, Category.CONTACTS)
-        .select_related("agency", "contact_type")
+        .prefetch_related("agency", "contact_type")
         .order_by("-occurred_at", "-id")
     )
     assessments = list(

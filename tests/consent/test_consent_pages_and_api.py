@@ -179,3 +179,16 @@ def test_record_queries_do_not_grow_with_the_record(client, path):
         assert response.content.decode().count("Contact ") >= n
         counts.append(len(queries))
     assert counts[0] == counts[1], f"{counts[0]} queries for 10 contacts, {counts[1]} for 500"
+
+
+def test_record_endpoint_contacts_match_the_contact_serializer(client):
+    from journeys.api import RecordContactSerializer
+    from journeys.selectors import person_record
+
+    person, viewer = _record_of(3)
+    client.force_login(viewer)
+    body = client.get(f"/api/v1/persons/{person.pk}/record/").json()
+    expected = RecordContactSerializer(
+        person_record(user=viewer, person_id=person.pk).contacts, many=True
+    ).data
+    assert body["contacts"] == [dict(item) for item in expected]
