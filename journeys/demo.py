@@ -307,13 +307,13 @@ def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> 
             actor=users.get(assessment_type.agency.code, system),
         )
 
-    # Jade shares her contacts and assessments with every agency; Grace with none.
+    # Jade shares her contacts (with their notes) and assessments with every agency; Grace with none.
     jade = people["jade"]
     for agency in agencies.values():
         consent_services.consent_grant(
             subject=jade,
             agency=agency,
-            categories=["contacts", "assessments"],
+            categories=["contacts", "assessments", "notes"],
             labels=["general", "domestic_abuse"]
             if agency.code in ("advocacy", "socialcare")
             else ["general"],
@@ -326,7 +326,7 @@ def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> 
             subject=people[child],
             agency=agencies["advocacy"],
             given_by=jade,
-            categories=["contacts", "assessments"],
+            categories=["contacts", "assessments", "notes"],
             method="advocate_witnessed",
             actor=users["advocate"],
         )
