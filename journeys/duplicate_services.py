@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -61,15 +61,13 @@ class Loaded:
     # Every member of the families involved (not only the people loaded), so that a family's
     # pair gives the same answer whichever chunk of people finds it.
     members_of: dict[int, list[tuple[int, date, date | None]]] = field(default_factory=dict)
-    # The loaded assessments' ids as a subquery, and who was loaded, for the writes that follow.
-    assessment_ids: object = None
-    loaded_person: Callable[[int], bool] | None = None
 
     def members_on(self, family_id: int, day: date) -> list[int]:
+        """Members who had not left the family by that day (see _build on start dates)."""
         return sorted(
             person_id
-            for person_id, started, ended in self.members_of.get(family_id, ())
-            if started <= day and (ended is None or ended >= day)
+            for person_id, _started, ended in self.members_of.get(family_id, ())
+            if ended is None or ended >= day
         )
 
 
@@ -88,9 +86,10 @@ def load_items(
     if (person_ids is None) == (id_range is None):
         raise ValueError("Give either person_ids or id_range.")
     person_q = Q(person_id__in=person_ids) if person_ids is not None else _range_q("person_id", id_range)
+    # Every member of these people's families (their own memberships among them).
     memberships = list(
         Membership.objects.filter(
-            person_q | Q(family_id__in=Membership.objects.filter(person_q).values("family_id"))
+            family_id__in=Membership.objects.filter(person_q).values("family_id")
         ).values_list("person_id", "family_id", "started", "ended")
     )
     if person_ids is not None:
@@ -132,8 +131,6 @@ def load_items(
     )
     with _collector_paused():
         loaded = _build(list(heads), answers, memberships, loaded_person)
-    loaded.assessment_ids = assessments.values("id")
-    loaded.loaded_person = loaded_person
     return loaded
 
 
@@ -169,9 +166,11 @@ def _build(heads: list[tuple], answers: Iterable[tuple], memberships: list[tuple
         if pid is not None:
             per_person[pid].append(item)
         else:
-            # A family-level assessment counts for each member of the family on that day.
-            for person_id, started, ended in members_of.get(fid, ()):
-                if loaded_person(person_id) and started <= day and (ended is None or ended >= day):
+            # A family-level assessment counts for each member of the family who had not left it
+            # by that day. Start dates are not used: they record when staff registered the
+            # family, and families are registered long after they began.
+            for person_id, _started, ended in members_of.get(fid, ()):
+                if loaded_person(person_id) and (ended is None or ended >= day):
                     per_person[person_id].append(item)
     loaded.items_by_person = {pid: sort_items(items) for pid, items in per_person.items()}
     return loaded
@@ -346,36 +345,50 @@ class UpsertResult:
 
 
 _NUMBERS = ("asked_again_by_id", "days_apart", "avoidable", "estimated_cost_pence")
+_FLAG_COLUMNS = ("id", "earlier_id", "later_id", "status", *_NUMBERS)
 
 
-def upsert_flags(rows: list[FlagRow], *, later_in=None) -> UpsertResult:
+def _rows_with(model, columns: tuple[str, ...], column: str, ids: list[int]) -> list[tuple]:
+    """values_list(*columns) of the rows whose `column` is one of `ids`. On PostgreSQL the ids
+    go as one array parameter (`= ANY(%s)`), so a long list costs neither a long query text to
+    parse nor a plan that scans the table."""
+    if not ids:
+        return []
+    if connection.vendor != "postgresql":
+        return list(model.objects.filter(**{f"{column}__in": ids}).values_list(*columns))
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    where = connection.ops.quote_name(model._meta.get_field(column).column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {names} FROM {table} WHERE {where} = ANY(%s)", [list(ids)])  # noqa: S608
+        return cursor.fetchall()
+
+
+def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
     """Create the flags that are new; refresh the numbers of open flags whose pair changed.
 
     A flag a manager confirmed or dismissed is never touched, so a rescan never reopens one.
-    The unique constraint on (earlier, later) settles races between workers. `later_in`, a
-    subquery of assessment ids holding every row's later one, saves sending long id lists.
+    The unique constraint on (earlier, later) settles races between workers.
     """
     result = UpsertResult()
     if not rows:
         return result
     wanted = {row.key: row for row in rows}
-    if later_in is None:
-        later_in = sorted({row.later_id for row in rows})
+    later_ids = sorted({row.later_id for row in rows})
     with transaction.atomic():
         existing = {
             (earlier_id, later_id): (flag_id, status, dict(zip(_NUMBERS, numbers, strict=True)))
-            for flag_id, earlier_id, later_id, status, *numbers in DuplicateFlag.objects.filter(
-                later_id__in=later_in
-            ).values_list("id", "earlier_id", "later_id", "status", *_NUMBERS)
+            for flag_id, earlier_id, later_id, status, *numbers in _rows_with(
+                DuplicateFlag, _FLAG_COLUMNS, "later", later_ids
+            )
             if (earlier_id, later_id) in wanted
         }
-        open_ids = [flag_id for flag_id, status, _ in existing.values() if status == FlagStatus.OPEN]
+        open_ids = sorted(flag_id for flag_id, status, _ in existing.values() if status == FlagStatus.OPEN)
         shared_of: dict[int, set[int]] = defaultdict(set)
-        if open_ids:
-            for flag_id, question_id in _ShareThrough.objects.filter(
-                duplicateflag__later_id__in=later_in, duplicateflag__status=FlagStatus.OPEN
-            ).values_list("duplicateflag_id", "question_id"):
-                shared_of[flag_id].add(question_id)
+        for flag_id, question_id in _rows_with(
+            _ShareThrough, ("duplicateflag", "question"), "duplicateflag", open_ids
+        ):
+            shared_of[flag_id].add(question_id)
 
         new = [row for key, row in wanted.items() if key not in existing]
         for key, (flag_id, status, numbers) in existing.items():
@@ -415,14 +428,17 @@ def upsert_flags(rows: list[FlagRow], *, later_in=None) -> UpsertResult:
                     for row in new
                 ],
                 ignore_conflicts=True,
-                batch_size=1000,
+                batch_size=2000,
             )
             new_keys = {row.key for row in new}
             ids = {
                 (earlier_id, later_id): flag_id
-                for flag_id, earlier_id, later_id in DuplicateFlag.objects.filter(
-                    later_id__in=later_in
-                ).values_list("id", "earlier_id", "later_id")
+                for flag_id, earlier_id, later_id in _rows_with(
+                    DuplicateFlag,
+                    ("id", "earlier_id", "later_id"),
+                    "later",
+                    sorted({r.later_id for r in new}),
+                )
                 if (earlier_id, later_id) in new_keys
             }
             _ShareThrough.objects.bulk_create(
@@ -433,7 +449,7 @@ def upsert_flags(rows: list[FlagRow], *, later_in=None) -> UpsertResult:
                     for q in sorted(row.shared)
                 ],
                 ignore_conflicts=True,
-                batch_size=5000,
+                batch_size=10000,
             )
             result.created += len(new)
     return result
@@ -457,7 +473,7 @@ def duplicates_check_assessment(*, assessment_id: int) -> UpsertResult | None:
     else:
         day = timezone.localdate(assessment["completed_at"])
         person_ids = list(
-            Membership.objects.filter(family_id=assessment["subject_family_id"], started__lte=day)
+            Membership.objects.filter(family_id=assessment["subject_family_id"])
             .filter(Q(ended__isnull=True) | Q(ended__gte=day))
             .values_list("person_id", flat=True)
         )
@@ -507,7 +523,7 @@ def duplicates_rescan(
             if found:
                 rows = flag_rows(found, loaded, costs, loaded_range=id_range)
                 pairs += len(rows)
-                result += upsert_flags(rows, later_in=loaded.assessment_ids)
+                result += upsert_flags(rows)
         if on_progress:
             on_progress(min(start + chunk_size, total), total)
     summary = {

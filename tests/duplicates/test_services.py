@@ -59,14 +59,20 @@ def test_a_family_level_assessment_counts_against_a_members_own():
     assert flag.days_apart == 30
 
 
-def test_a_family_assessment_before_someone_joined_does_not_count_for_them():
+def test_a_family_assessment_counts_for_members_registered_since_but_not_for_those_who_had_left():
     bank = questions(6)
     family = FamilyFactory()
-    newcomer = MembershipFactory(family=family, started=timezone.localdate() - timedelta(days=5)).person
+    today = timezone.localdate()
+    # Registered in the service last week, but in the family all along: the family was asked.
+    registered = MembershipFactory(family=family, started=today - timedelta(days=5)).person
+    left = MembershipFactory(
+        family=family, started=today - timedelta(days=400), ended=today - timedelta(days=60)
+    ).person
     record(kind(bank, level="family"), family=family, days_ago=40)
-    record(kind(bank), person=newcomer, days_ago=1)
+    record(kind(bank), person=registered, days_ago=1)
+    record(kind(bank), person=left, days_ago=2)
     duplicates_rescan()
-    assert DuplicateFlag.objects.count() == 0
+    assert list(DuplicateFlag.objects.values_list("later__subject_person", flat=True)) == [registered.pk]
 
 
 def test_two_members_finding_the_same_family_pair_make_one_flag():
