@@ -307,7 +307,7 @@ def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> 
             actor=users.get(assessment_type.agency.code, system),
         )
 
-    # Jade shares her contacts (with their notes) and assessments with every agency; Grace with none.
+    # Jade shares her contacts and assessments with every agency; Grace with none.
     jade = people["jade"]
     for agency in agencies.values():
         consent_services.consent_grant(
@@ -319,6 +319,8 @@ def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> 
             else ["general"],
             method="advocate_witnessed",
             purpose="So that agencies work together and stop asking the same questions.",
+            # The Jobcentre's ends soon, so the portal's reminder and renewal can be seen.
+            expires_at=now + timedelta(days=21) if agency.code == "jobcentre" else None,
             actor=users["advocate"],
         )
     for child in ("liam", "mia"):
@@ -330,6 +332,23 @@ def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> 
             method="advocate_witnessed",
             actor=users["advocate"],
         )
+
+    # Rule 6 in the portal: a record the police keep back from Jade, who is told that one exists.
+    services.contact_record(
+        agency=agencies["police"],
+        persons=[jade],
+        family=families["DEMO-001"],
+        contact_type=types["police_welfare_check"],
+        occurred_at=now - timedelta(days=12),
+        channel="phone",
+        summary="A neighbour rang with worries about the family; kept back to protect the caller.",
+        withheld_from_subject=True,
+        withheld_reason="Telling the family would reveal who called.",
+        withheld_existence_shown=True,
+        recorded_by=users["police"],
+        external_id="demo-police-jade-withheld",
+        actor=system,
+    )
 
     from advocates.demo import seed_advocacy
 

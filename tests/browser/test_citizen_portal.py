@@ -12,16 +12,6 @@ from tests.browser.conftest import PHONE
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _access_log_head(transactional_db):
-    """A transactional test's flush also empties the access log's head row that a migration
-    made; put it back so the chain starts afresh."""
-    from consent.access_log import GENESIS
-    from consent.models import AccessLogHead
-
-    AccessLogHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-
-
 @pytest.fixture
 def staff_page(browser, live_server):
     """A second phone, for a member of staff signed in at the same time as the citizen."""
