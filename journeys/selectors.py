@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from consent import access_log
-from consent.models import Category
+from consent.models import BasisKind, Category
 from consent.policy import Basis, Scope, access_person, assigned_family_ids, viewer_for, visible_persons
 
 from .models import Answer, Assessment, Contact, Family, Membership, Person
@@ -81,6 +81,8 @@ def person_record(*, user, person_id, log: bool = True) -> Record:
         contact.notes_shown = note_basis is not None
         if note_basis is None:
             contact.summary = contact.purpose = contact.outcome = ""
+    if scope.via_assignment:
+        bases.add(Basis(BasisKind.ASSIGNMENT))  # rule 7: how the advocate knows the person
     details_basis = scope.shows_contact_details(person.registered_by_id)
     if details_basis is None:
         person.phone = person.email = person.address = ""
@@ -125,7 +127,9 @@ def person_search(*, user, q: str = "") -> QuerySet[Person]:
     matches = visible.filter(terms | Q(identifiers__value=compact))
     if viewer.is_staff_member and not viewer.is_advocate:
         matches = matches | Person.objects.filter(identifiers__value=compact)
-    return matches.distinct().order_by("family_name", "given_name")
+    # `known`: false for an exact-identifier match the agency may not open yet (rule 10).
+    known = Exists(visible_persons(viewer).filter(pk=OuterRef("pk")))
+    return matches.distinct().annotate(known=known).order_by("family_name", "given_name")
 
 
 def families_visible(*, user) -> QuerySet[Family]:

@@ -192,3 +192,18 @@ def test_record_endpoint_contacts_match_the_contact_serializer(client):
         person_record(user=viewer, person_id=person.pk).contacts, many=True
     ).data
     assert body["contacts"] == [dict(item) for item in expected]
+
+
+def test_an_exact_identifier_finds_a_person_to_link_without_opening_their_record(client, known):
+    from journeys.models import PersonIdentifier
+
+    _, _, staff = known
+    stranger = PersonFactory(given_name="Linnea", family_name="Vance")
+    ContactFactory(persons=[stranger], summary="Another agency's business")
+    PersonIdentifier.objects.create(person=stranger, scheme="local", value="LINK42")
+    client.force_login(staff)
+    assert "Vance" not in client.get("/people/?q=Linnea").content.decode()
+    page = client.get("/people/?q=link42").content.decode()
+    assert "Linnea Vance" in page and "has no records of this person yet" in page
+    assert f"/people/{stranger.pk}/" not in page
+    assert client.get(f"/people/{stranger.pk}/").status_code == 404

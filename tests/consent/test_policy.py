@@ -152,3 +152,25 @@ def test_an_expired_grant_alone_does_not_make_a_person_known():
         expires_at=now - timedelta(days=1),
     )
     assert scope_for(viewer_for(staff_user(agency)), person) is None
+
+
+def test_an_advocate_view_is_logged_with_the_assignment_and_the_grant():
+    from agencies.models import Role, Sector
+    from tests.factories import AssignmentFactory
+
+    advocacy = AgencyFactory(sector=Sector.ADVOCACY)
+    advocate = staff_user(advocacy, Role.ADVOCATE)
+    person = PersonFactory()
+    family = FamilyFactory()
+    MembershipFactory(person=person, family=family)
+    AssignmentFactory(advocate=advocate, family=family)
+    ContactFactory(persons=[person], summary="A GP appointment")
+    grant = ConsentGrantFactory(subject=person, agency=advocacy, categories=["contacts", "notes"])
+    client = APIClient()
+    client.force_authenticate(advocate)
+    body = client.get(f"/api/v1/persons/{person.pk}/record/").json()
+    assert [c["summary"] for c in body["contacts"]] == ["A GP appointment"]
+    assert AccessLog.objects.get(subject=person).bases == [
+        {"kind": "assignment", "ref": None},
+        {"kind": "consent", "ref": grant.pk},
+    ]
