@@ -57,7 +57,7 @@ def consent_new(request, person_id):
         givers=givers,
         initial={"given_by": givers[0].pk if givers else None},
     )
-    context = {"person": person, "form": form, "givers": givers}
+    context = {"person": person, "form": form, "givers": givers, "months": settings.CONSENT_DEFAULT_MONTHS}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         valid_from = None
