@@ -8,6 +8,7 @@ record, and the rescan reads each chunk of people in a fixed number of queries.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
@@ -71,6 +72,25 @@ class Loaded:
         )
 
 
+def fetch_rows(queryset) -> list[tuple]:
+    """The rows of a values_list queryset. On PostgreSQL they are read with psycopg's own
+    (compiled) loaders: Django's loader for timestamps with a time zone is written in Python
+    and costs more than the rest of a row. Timestamps come back in UTC, as Django's do."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    from psycopg.types.datetime import TimestamptzLoader
+
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # filtered on an empty list: no rows, and no query to send
+        return []
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.adapters.register_loader("timestamptz", TimestamptzLoader)
+        raw.execute(sql, params)
+        return raw.fetchall()
+
+
 def _range_q(name: str, id_range: tuple[int, int]) -> Q:
     return Q(**{f"{name}__gte": id_range[0], f"{name}__lte": id_range[1]})
 
@@ -86,11 +106,14 @@ def load_items(
     if (person_ids is None) == (id_range is None):
         raise ValueError("Give either person_ids or id_range.")
     person_q = Q(person_id__in=person_ids) if person_ids is not None else _range_q("person_id", id_range)
-    # Every member of these people's families (their own memberships among them).
-    memberships = list(
-        Membership.objects.filter(
-            family_id__in=Membership.objects.filter(person_q).values("family_id")
-        ).values_list("person_id", "family_id", "started", "ended")
+    # Every member of these people's families (their own memberships among them), by index.
+    their_families = sorted(
+        set(Membership.objects.filter(person_q).order_by().values_list("family_id", flat=True))
+    )
+    memberships = fetch_rows(
+        Membership.objects.filter(family_id__in=their_families)
+        .order_by()
+        .values_list("person_id", "family_id", "started", "ended")
     )
     if person_ids is not None:
         wanted = set(person_ids)
@@ -114,23 +137,27 @@ def load_items(
     assessments = Assessment.objects.filter(subject_q)
     if between is not None:
         assessments = assessments.filter(completed_at__range=between)
-    heads = assessments.annotate(day=TruncDate("completed_at")).values_list(
-        "id",
-        "completed_at",
-        "day",
-        "agency_id",
-        "assessment_type_id",
-        "sensitivity",
-        "subject_person_id",
-        "subject_family_id",
+    heads = (
+        assessments.order_by()
+        .annotate(day=TruncDate("completed_at"))
+        .values_list(
+            "id",
+            "completed_at",
+            "day",
+            "agency_id",
+            "assessment_type_id",
+            "sensitivity",
+            "subject_person_id",
+            "subject_family_id",
+        )
     )
     # The answers are read apart from the assessments: one timestamp an assessment, not one a
     # question, is what keeps reading close to streaming the rows.
-    answers = Answer.objects.filter(assessment_id__in=assessments.values("id")).values_list(
+    answers = Answer.objects.filter(assessment_id__in=assessments.order_by().values("id")).values_list(
         "assessment_id", "question_id", "reused_from_id"
     )
     with _collector_paused():
-        loaded = _build(list(heads), answers, memberships, loaded_person)
+        loaded = _build(fetch_rows(heads), fetch_rows(answers), memberships, loaded_person)
     return loaded
 
 
@@ -209,17 +236,14 @@ class GrantIndex:
         else:
             grants = ConsentGrant.objects.filter(subject_id__in=sorted(people))
         self._by_key: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        for (
-            subject_id,
-            agency_id,
-            categories,
-            labels,
-            valid_from,
-            expires_at,
-            revoked_at,
-        ) in grants.values_list(
-            "subject_id", "agency_id", "categories", "labels", "valid_from", "expires_at", "revoked_at"
-        ):
+        rows = fetch_rows(
+            grants.order_by().values_list(
+                "subject_id", "agency_id", "categories", "labels", "valid_from", "expires_at", "revoked_at"
+            )
+        )
+        for subject_id, agency_id, categories, labels, valid_from, expires_at, revoked_at in rows:
+            if isinstance(categories, str):  # read past Django's JSON conversion
+                categories, labels = json.loads(categories), json.loads(labels)
             self._by_key[(subject_id, agency_id)].append(
                 (frozenset(categories), frozenset(labels), valid_from, expires_at, revoked_at)
             )
@@ -305,7 +329,7 @@ def flag_rows(
     rows = []
     for key, candidate in unique.items():
         earlier, later = candidate.earlier, candidate.later
-        avoidable = any(
+        avoidable = earlier.agency_id == later.agency_id or any(
             could_see(
                 agency_id=later.agency_id,
                 person_id=person_id,
@@ -315,7 +339,7 @@ def flag_rows(
                 at=later.completed_at,
             )
             for person_id in people[key]
-        ) or (earlier.agency_id == later.agency_id)
+        )
         unit = costs.get(meta[later.id].assessment_type_id, 0)
         rows.append(
             FlagRow(
@@ -364,6 +388,27 @@ def _rows_with(model, columns: tuple[str, ...], column: str, ids: list[int]) -> 
         return cursor.fetchall()
 
 
+def _shared_sets(flag_ids: list[int]) -> dict[int, frozenset[int]]:
+    """Each flag's shared question ids; on PostgreSQL one array a flag, not one row a question."""
+    if not flag_ids:
+        return {}
+    if connection.vendor != "postgresql":
+        sets: dict[int, set[int]] = defaultdict(set)
+        for flag_id, question_id in _rows_with(
+            _ShareThrough, ("duplicateflag", "question"), "duplicateflag", flag_ids
+        ):
+            sets[flag_id].add(question_id)
+        return {flag_id: frozenset(ids) for flag_id, ids in sets.items()}
+    table = connection.ops.quote_name(_ShareThrough._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT duplicateflag_id, array_agg(question_id) FROM {table}"  # noqa: S608
+            " WHERE duplicateflag_id = ANY(%s) GROUP BY duplicateflag_id",
+            [list(flag_ids)],
+        )
+        return {flag_id: frozenset(ids) for flag_id, ids in cursor.fetchall()}
+
+
 def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
     """Create the flags that are new; refresh the numbers of open flags whose pair changed.
 
@@ -384,11 +429,7 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
             if (earlier_id, later_id) in wanted
         }
         open_ids = sorted(flag_id for flag_id, status, _ in existing.values() if status == FlagStatus.OPEN)
-        shared_of: dict[int, set[int]] = defaultdict(set)
-        for flag_id, question_id in _rows_with(
-            _ShareThrough, ("duplicateflag", "question"), "duplicateflag", open_ids
-        ):
-            shared_of[flag_id].add(question_id)
+        shared_of = _shared_sets(open_ids)
 
         new = [row for key, row in wanted.items() if key not in existing]
         for key, (flag_id, status, numbers) in existing.items():
@@ -397,7 +438,7 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
                 result.unchanged += 1
                 continue
             fresh = {name: getattr(row, name) for name in _NUMBERS}
-            if fresh == numbers and shared_of[flag_id] == set(row.shared):
+            if fresh == numbers and shared_of.get(flag_id, frozenset()) == row.shared:
                 result.unchanged += 1
                 continue
             # Guarded by status, so a review landing meanwhile is never overwritten.
