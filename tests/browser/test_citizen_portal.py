@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
 
@@ -31,15 +32,15 @@ def test_citizen_stops_sharing_and_that_agency_no_longer_sees_the_record(
     sign_in(staff_page, "housing")
     staff_page.goto("/people/?q=Jade")
     staff_page.get_by_role("link", name="Jade Carter").click()
-    assert staff_page.get_by_role("heading", name="Jade Carter").is_visible()
+    expect(staff_page.get_by_role("heading", name="Jade Carter")).to_be_visible()
     assert _other_agencies_rows(staff_page) > 0
 
     # Jade sees that look in "who looked", in plain words.
     sign_in(phone, "citizen")
-    assert phone.get_by_role("heading", name="Hello Jade").is_visible()
+    expect(phone.get_by_role("heading", name="Hello Jade")).to_be_visible()
     phone.goto("/my/who-looked/")
     log = phone.locator("#access-log")
-    assert log.get_by_text("Kwame Mensah, staff member at District Housing Options").first.is_visible()
+    expect(log.get_by_text("Kwame Mensah, staff member at District Housing Options").first).to_be_visible()
     assert "because you agreed to share with them" in log.inner_text()
     axe(phone)
 
@@ -49,16 +50,16 @@ def test_citizen_stops_sharing_and_that_agency_no_longer_sees_the_record(
         has=phone.get_by_role("heading", name="District Housing Options")
     )
     card.get_by_role("link", name="Stop sharing").click()
-    assert phone.get_by_role("heading", name="Stop sharing with District Housing Options?").is_visible()
+    expect(phone.get_by_role("heading", name="Stop sharing with District Housing Options?")).to_be_visible()
     axe(phone)
     phone.get_by_role("button", name="Stop sharing").click()
-    assert phone.get_by_text("District Housing Options can no longer see your record").is_visible()
-    assert phone.get_by_role("heading", name="Sharing stopped: District Housing Options").is_visible()
+    expect(phone.get_by_text("District Housing Options can no longer see your record")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Sharing stopped: District Housing Options")).to_be_visible()
     axe(phone)
 
     # Housing's very next request: only their own records.
     staff_page.reload()
-    assert staff_page.get_by_role("heading", name="Jade Carter").is_visible()
+    expect(staff_page.get_by_role("heading", name="Jade Carter")).to_be_visible()
     assert _other_agencies_rows(staff_page) == 0
     assert "has not agreed to share" in staff_page.locator("#record-basis").inner_text()
     assert staff_page.locator("table tbody tr").filter(has_text="District Housing Options").count() > 0
@@ -72,13 +73,13 @@ def test_every_portal_page_passes_the_accessibility_check(phone, staff_page, dem
 
     def visit(path, heading):
         phone.goto(path)
-        assert phone.get_by_role("heading", name=heading).first.is_visible(), path
+        expect(phone.get_by_role("heading", name=heading).first).to_be_visible()
         axe(phone)
 
     sign_in(phone, "citizen")
     visit("/my/", "Hello Jade")
     visit("/my/journey/", "My journey")
-    assert phone.locator("svg.app-journey-map").is_visible()
+    expect(phone.locator("svg.app-journey-map")).to_be_visible()
     visit(f"/my/journey/{liam.pk}/", "Liam Carter's journey")
     visit("/my/consents/", "Who can see my record")
     visit(f"/my/consents/{liam.pk}/", "Who can see Liam's record")
@@ -88,59 +89,61 @@ def test_every_portal_page_passes_the_accessibility_check(phone, staff_page, dem
     phone.goto("/my/consents/")
     card = phone.locator(".govuk-summary-card").filter(has=phone.get_by_role("heading", name="County Police"))
     card.get_by_role("link", name="Change").click()
+    expect(phone.get_by_role("heading", name="Change what County Police can see")).to_be_visible()
     for box in phone.get_by_role("checkbox").all():
         box.uncheck()
     phone.get_by_role("button", name="Save my choice").click()
-    assert phone.get_by_text("There is a problem").is_visible()
+    expect(phone.get_by_text("There is a problem")).to_be_visible()
     axe(phone)
     phone.get_by_label("When other agencies met or spoke to you").check()
     phone.get_by_role("button", name="Save my choice").click()
-    assert phone.get_by_text("Here is your receipt").is_visible()
+    expect(phone.get_by_text("Here is your receipt")).to_be_visible()
     axe(phone)
     phone.get_by_role("link", name="Stop sharing with County Police").click()
+    expect(phone.get_by_role("heading", name="Stop sharing with County Police?")).to_be_visible()
     axe(phone)
     renew = phone.url.replace("/stop/", "/renew/")
     phone.goto(renew)
-    assert phone.get_by_role("heading", name="Keep sharing with County Police?").is_visible()
+    expect(phone.get_by_role("heading", name="Keep sharing with County Police?")).to_be_visible()
     axe(phone)
 
     # My details, with an error, then a correction request.
     visit("/my/details/", "My details")
     phone.get_by_label("Phone number").fill("not a phone")
     phone.get_by_role("button", name="Save my details").click()
-    assert phone.get_by_text("There is a problem").is_visible()
+    expect(phone.get_by_text("There is a problem")).to_be_visible()
     axe(phone)
     phone.get_by_label("Phone number").fill("07700 900 555")
     phone.get_by_role("button", name="Save my details").click()
-    assert phone.get_by_text("Your details are changed").is_visible()
+    expect(phone.get_by_text("Your details are changed")).to_be_visible()
     visit("/my/details/correction/", "Ask for a correction")
     phone.get_by_role("button", name="Send my request").click()
-    assert phone.get_by_text("There is a problem").is_visible()
+    expect(phone.get_by_text("There is a problem")).to_be_visible()
     axe(phone)
     phone.get_by_label("Last name").check()
     phone.get_by_label("What should it say?").fill("Carter-Hale")
     phone.get_by_role("button", name="Send my request").click()
-    assert phone.get_by_text("We have sent your request").is_visible()
+    expect(phone.get_by_text("We have sent your request")).to_be_visible()
 
     # Concerns.
     visit("/my/concerns/", "My concerns")
     visit("/my/concerns/new/", "Raise a concern")
     phone.get_by_role("button", name="Send my concern").click()
-    assert phone.get_by_text("There is a problem").is_visible()
+    expect(phone.get_by_text("There is a problem")).to_be_visible()
     axe(phone)
     phone.get_by_label("Which agency is it about?").select_option(label="County Police")
     phone.get_by_label("What is your concern?").fill("Nobody told me about the visit before it happened.")
     phone.get_by_role("button", name="Send my concern").click()
-    assert phone.get_by_role("heading", name="Concern about County Police").is_visible()
+    expect(phone.get_by_role("heading", name="Concern about County Police")).to_be_visible()
     axe(phone)
 
     # Download my data.
     visit("/my/data/", "Download my data")
     phone.get_by_role("button", name="Get my data").click()
-    assert phone.get_by_role("heading", name="Your data is ready").is_visible()
+    expect(phone.get_by_role("heading", name="Your data is ready")).to_be_visible()
     axe(phone)
     phone.get_by_role("link", name="See it as a page you can print").click()
-    assert phone.get_by_role("heading", name="Everything we hold about Jade Carter").is_visible()
+    expect(phone.get_by_role("heading", name="Everything we hold about Jade Carter")).to_be_visible()
     axe(phone)
 
     # Staff pages that serve the portal: corrections and invitations, then the invitation link.
@@ -149,12 +152,13 @@ def test_every_portal_page_passes_the_accessibility_check(phone, staff_page, dem
     axe(staff_page)
     staff_page.get_by_role("link", name="Jade Carter").click()
     staff_page.get_by_role("button", name="Save decision").click()
-    assert staff_page.get_by_text("There is a problem").is_visible()
+    expect(staff_page.get_by_text("There is a problem")).to_be_visible()
     axe(staff_page)
     staff_page.goto(f"/people/{daniel.pk}/invite/")
     axe(staff_page)
     staff_page.get_by_label("Their email address").fill("daniel@example.invalid")
     staff_page.get_by_role("button", name="Send invitation").click()
+    expect(staff_page.get_by_text("Invitation sent to daniel@example.invalid")).to_be_visible()
     path = re.search(r"https?://[^/\s]+(/my/join/[^\s]+/)", mail.outbox[-1].body).group(1)
 
     joining = staff_page.context.browser.new_context(
@@ -162,18 +166,18 @@ def test_every_portal_page_passes_the_accessibility_check(phone, staff_page, dem
     )
     new = joining.new_page()
     new.goto(path)
-    assert new.get_by_role("heading", name="Set your password").is_visible()
+    expect(new.get_by_role("heading", name="Set your password")).to_be_visible()
     axe(new)
     new.get_by_label("Create a password", exact=True).fill("blue kettle on a hill")
     new.get_by_label("Type the password again").fill("blue kettle on a hill")
     new.get_by_role("button", name="Set password").click()
-    assert new.get_by_role("heading", name="Hello Daniel").is_visible()
+    expect(new.get_by_role("heading", name="Hello Daniel")).to_be_visible()
     joining.close()
     expired = staff_page.context.browser.new_context(
         viewport=PHONE, base_url=phone.url.split("/my/")[0], bypass_csp=True
     )
     page = expired.new_page()
     page.goto(path)
-    assert page.get_by_role("heading", name="This link does not work any more").is_visible()
+    expect(page.get_by_role("heading", name="This link does not work any more")).to_be_visible()
     axe(page)
     expired.close()
