@@ -18,6 +18,21 @@ def api():
 
 
 @pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process, as on the embedded default, except in tests marked `worker`,
+    which exercise the real broker and worker of the PostgreSQL stage of .ci/run."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from config.celery import app
+
+    was = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = was
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Hashing with production strength costs a second a user; tests need no such strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -80,11 +80,5 @@ def axe():
 def demo(settings, transactional_db):
     from django.core.management import call_command
 
-    from consent.access_log import GENESIS
-    from consent.models import AccessLogHead
-
-    # A transactional test's flush empties every table, the access log's head row (made by a
-    # migration) too: put it back, so each test's chain starts afresh and records can be shown.
-    AccessLogHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
     settings.DEMO_PASSWORD = "synthetic-demo-pass"
     call_command("seed_demo", verbosity=0)

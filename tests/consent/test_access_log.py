@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError, InternalError
 
 from consent import access_log
-from consent.models import AccessLog
+from consent.models import AccessLog, AccessLogHead
 from tests.factories import PersonFactory, staff_user
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL triggers only")
@@ -109,3 +109,23 @@ def test_concurrent_writers_do_not_fork_the_chain():
     assert AccessLog.objects.count() == 40
     assert access_log.first_broken() is None
     assert AccessLog.objects.values("prev_hash").distinct().count() == 40
+
+
+@pytest.mark.django_db
+def test_the_chain_goes_on_after_its_head_row_is_lost():
+    """A database flush removes the migration-made head row; the next entry rebuilds it
+    from the newest entry, so the chain stays whole."""
+    user = staff_user()
+    person = PersonFactory()
+    entry = {
+        "user": user,
+        "agency_id": None,
+        "role": "staff",
+        "subject_id": person.pk,
+        "shown": "x",
+        "bases": [],
+    }
+    access_log.append(**entry)
+    AccessLogHead.objects.all().delete()
+    access_log.append(**entry)
+    assert access_log.first_broken() is None
