@@ -271,7 +271,9 @@ class Scope:
 def scope_for(viewer: Viewer, person: Person | int, at: datetime | None = None) -> Scope | None:
     """The viewer's scope over one person's records, or None when they may not know of them.
 
-    Fixed query count: one for grants, one for break-glass or assignment checks.
+    Fixed query count for a given viewer and person: break-glass, grants, and (unless one of
+    those or the person's registration already shows that the viewer may know of them) the
+    visibility check of rule 10.
     """
     at = at or timezone.now()
     person_id = person if isinstance(person, int) else person.pk
@@ -283,20 +285,28 @@ def scope_for(viewer: Viewer, person: Person | int, at: datetime | None = None) 
         return None
     if not viewer.is_staff_member:
         return None
-    if not visible_persons(viewer, at).filter(pk=person_id).exists():
-        return None
     glass = (
         open_break_glass(at)
         .filter(subject_id=person_id, user_id=viewer.user.pk)
         .order_by("-opened_at")
         .first()
     )
-    if glass is not None:
-        return Scope(viewer, person_id, everything=Basis(BasisKind.BREAK_GLASS, glass.pk))
     grants = [
         GrantView(g.id, frozenset(g.categories), frozenset(g.labels))
         for g in active_grants(at).filter(subject_id=person_id, agency_id=viewer.agency_id).order_by("id")
     ]
+    # For staff other than advocates, an open break-glass, an active grant or registering the
+    # person is each one of visible_persons' own conditions (the same filters at the same
+    # time), so the person is known without asking it again.
+    known = not viewer.is_advocate and (
+        glass is not None
+        or bool(grants)
+        or (not isinstance(person, int) and person.registered_by_id == viewer.agency_id)
+    )
+    if not known and not visible_persons(viewer, at).filter(pk=person_id).exists():
+        return None
+    if glass is not None:
+        return Scope(viewer, person_id, everything=Basis(BasisKind.BREAK_GLASS, glass.pk))
     return Scope(
         viewer,
         person_id,

@@ -106,36 +106,17 @@ class RecordContactSerializer(ContactOutputSerializer):
         fields = [f for f in ContactOutputSerializer.Meta.fields if f != "persons"] + ["notes_shown"]
 
 
-def record_contacts_json(contacts) -> list[dict]:
-    """The same fields as RecordContactSerializer, built directly: a record can hold thousands
-    of contacts, and a serializer per row costs more than the query that fetched them."""
+def record_contact_rows_json(rows: list[dict]) -> list[dict]:
+    """The same fields as RecordContactSerializer, from the selector's contact rows
+    (person_record(contact_rows=True)): a record can hold thousands of contacts, and a model
+    instance and serializer per row cost more than the query that fetched them. The rows
+    carry the fields already; occurred_at is written as DRF writes it: the current time zone,
+    UTC as "Z"."""
     zone = timezone.get_current_timezone()
-
-    def when(moment):  # as DRF writes it: the current time zone, UTC as "Z"
-        text = moment.astimezone(zone).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    return [
-        {
-            "id": c.id,
-            "family": c.family_id,
-            "agency": c.agency.code,
-            "agency_id": c.agency_id,
-            "contact_type": c.contact_type.code,
-            "occurred_at": when(c.occurred_at),
-            "channel": c.channel,
-            "duration_minutes": c.duration_minutes,
-            "summary": c.summary,
-            "purpose": c.purpose,
-            "outcome": c.outcome,
-            "demand_type": c.demand_type,
-            "sensitivity": c.sensitivity,
-            "recorded_via": c.recorded_via,
-            "external_id": c.external_id,
-            "notes_shown": c.notes_shown,
-        }
-        for c in contacts
-    ]
+    for row in rows:
+        text = row["occurred_at"].astimezone(zone).isoformat()
+        row["occurred_at"] = text[:-6] + "Z" if text.endswith("+00:00") else text
+    return rows
 
 
 class AnswerOutputSerializer(serializers.Serializer):
@@ -189,7 +170,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"])
     def record(self, request, pk=None):
         """The joined-up record as the caller may see it; each item names its agency."""
-        record = selectors.person_record(user=request.user, person_id=pk)
+        record = selectors.person_record(user=request.user, person_id=pk, contact_rows=True)
         person = PersonSerializer(record.person).data
         if record.contact_details_shown:
             person.update(phone=record.person.phone, email=record.person.email, address=record.person.address)
@@ -198,7 +179,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 "person": person,
                 "shown": record.scope.describe(),
                 "basis": sorted(str(b) for b in record.bases),
-                "contacts": record_contacts_json(record.contacts),
+                "contacts": record_contact_rows_json(record.contacts),
                 "assessments": AssessmentOutputSerializer(record.assessments, many=True).data,
             }
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
@@ -29,6 +29,7 @@ from consent.models import Category, ConsentGrant
 
 from .duplicates import Candidate, Item, Rules, candidates_involving, find_candidates, sort_items
 from .models import Answer, Assessment, DuplicateFlag, FlagStatus, Membership, Person
+from .rows import fetch_rows
 
 logger = logging.getLogger(__name__)
 
@@ -70,25 +71,6 @@ class Loaded:
             for person_id, _started, ended in self.members_of.get(family_id, ())
             if ended is None or ended >= day
         )
-
-
-def fetch_rows(queryset) -> list[tuple]:
-    """The rows of a values_list queryset. On PostgreSQL they are read with psycopg's own
-    (compiled) loaders: Django's loader for timestamps with a time zone is written in Python
-    and costs more than the rest of a row. Timestamps come back in UTC, as Django's do."""
-    if connection.vendor != "postgresql":
-        return list(queryset)
-    from psycopg.types.datetime import TimestamptzLoader
-
-    try:
-        sql, params = queryset.query.sql_with_params()
-    except EmptyResultSet:  # filtered on an empty list: no rows, and no query to send
-        return []
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        raw.adapters.register_loader("timestamptz", TimestamptzLoader)
-        raw.execute(sql, params)
-        return raw.fetchall()
 
 
 def _range_q(name: str, id_range: tuple[int, int]) -> Q:

@@ -12,6 +12,7 @@ from consent.models import BasisKind, Category
 from consent.policy import Basis, Scope, access_person, assigned_family_ids, viewer_for, visible_persons
 
 from .models import Answer, Assessment, Contact, Family, Membership, Person
+from .rows import fetch_rows
 
 
 @dataclass
@@ -20,16 +21,16 @@ class Record:
 
     person: Person
     scope: Scope
-    contacts: list[Contact]
+    contacts: list[Contact] | list[dict]
     assessments: list[Assessment]
     withheld_count: int = 0
     bases: set[Basis] = field(default_factory=set)
     contact_details_shown: bool = False
+    contact_agency_names: set[str] = field(default_factory=set)
 
     @property
     def agencies_shown(self) -> list[str]:
-        names = {c.agency.name for c in self.contacts} | {a.agency.name for a in self.assessments}
-        return sorted(names)
+        return sorted(self.contact_agency_names | {a.agency.name for a in self.assessments})
 
 
 def _scoped(qs: QuerySet, scope: Scope, category: str) -> QuerySet:
@@ -52,35 +53,87 @@ def _withheld_but_shown(scope: Scope, person: Person) -> int:
     return contacts.count() + assessments.count()
 
 
-def person_record(*, user, person_id, log: bool = True) -> Record:
+# A contact as a row (contact_rows=True): the API's fields, read in one query with the agency
+# and contact type codes joined; the agency's name is kept aside for the access log.
+CONTACT_ROW_FIELDS = (
+    ("id", "id"),
+    ("family", "family_id"),
+    ("agency", "agency__code"),
+    ("agency_id", "agency_id"),
+    ("contact_type", "contact_type__code"),
+    ("occurred_at", "occurred_at"),
+    ("channel", "channel"),
+    ("duration_minutes", "duration_minutes"),
+    ("summary", "summary"),
+    ("purpose", "purpose"),
+    ("outcome", "outcome"),
+    ("demand_type", "demand_type"),
+    ("sensitivity", "sensitivity"),
+    ("recorded_via", "recorded_via"),
+    ("external_id", "external_id"),
+)
+
+
+def _contact_rows(contacts: QuerySet, scope: Scope, bases: set[Basis], names: set[str]) -> list[dict]:
+    """The scoped contacts as dicts (no model instances), each decided by the same scope
+    methods as the instances are: basis_for for its basis, shows_notes for its free text."""
+    keys = [key for key, _ in CONTACT_ROW_FIELDS]
+    rows = fetch_rows(contacts.values_list(*(f for _, f in CONTACT_ROW_FIELDS), "agency__name"))
+    decided: dict[tuple[int, str], bool] = {}  # the scope's answers depend only on these two
+    out = []
+    for row in rows:
+        item = dict(zip(keys, row, strict=False))
+        names.add(row[-1])
+        pair = (item["agency_id"], item["sensitivity"])
+        notes_shown = decided.get(pair)
+        if notes_shown is None:
+            bases.add(scope.basis_for(category=Category.CONTACTS, agency_id=pair[0], label=pair[1]))
+            notes_shown = decided[pair] = scope.shows_notes(agency_id=pair[0], label=pair[1]) is not None
+        if not notes_shown:
+            item["summary"] = item["purpose"] = item["outcome"] = ""
+        item["notes_shown"] = notes_shown
+        out.append(item)
+    return out
+
+
+def person_record(*, user, person_id, log: bool = True, contact_rows: bool = False) -> Record:
     """The joined-up record of one person as `user` may see it (404 when they may not know
-    of the person), writing one access-log entry for the view."""
+    of the person), writing one access-log entry for the view. With contact_rows the contacts
+    are dicts of the API's fields (RecordContactSerializer's, occurred_at still a datetime)
+    instead of model instances."""
     person, scope = access_person(user, person_id)
-    contacts = list(
-        _scoped(Contact.objects.filter(persons=person), scope, Category.CONTACTS)
-        .prefetch_related("agency", "contact_type")
-        .order_by("-occurred_at", "-id")
+    scoped_contacts = _scoped(Contact.objects.filter(persons=person), scope, Category.CONTACTS).order_by(
+        "-occurred_at", "-id"
     )
+    bases: set[Basis] = set()
+    agency_names: set[str] = set()
+    if contact_rows:
+        contacts = _contact_rows(scoped_contacts, scope, bases, agency_names)
+    else:
+        contacts = list(scoped_contacts.prefetch_related("agency", "contact_type"))
     assessments = list(
         _scoped(Assessment.objects.filter(subject_person=person), scope, Category.ASSESSMENTS)
         .select_related("agency", "assessment_type")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
         .order_by("-completed_at", "-id")
     )
-    bases = {
-        scope.basis_for(category=Category.CONTACTS, agency_id=c.agency_id, label=c.sensitivity)
-        for c in contacts
-    } | {
+    bases |= {
         scope.basis_for(category=Category.ASSESSMENTS, agency_id=a.agency_id, label=a.sensitivity)
         for a in assessments
     }
-    for contact in contacts:
-        # The 'notes' category: without it another agency's contact shows only that it happened.
-        # These instances are for display only and are never saved.
-        note_basis = scope.shows_notes(agency_id=contact.agency_id, label=contact.sensitivity)
-        contact.notes_shown = note_basis is not None
-        if note_basis is None:
-            contact.summary = contact.purpose = contact.outcome = ""
+    if not contact_rows:
+        bases |= {
+            scope.basis_for(category=Category.CONTACTS, agency_id=c.agency_id, label=c.sensitivity)
+            for c in contacts
+        }
+        for contact in contacts:
+            # The 'notes' category: without it another agency's contact shows only that it
+            # happened. These instances are for display only and are never saved.
+            note_basis = scope.shows_notes(agency_id=contact.agency_id, label=contact.sensitivity)
+            contact.notes_shown = note_basis is not None
+            if note_basis is None:
+                contact.summary = contact.purpose = contact.outcome = ""
+            agency_names.add(contact.agency.name)
     if scope.via_assignment:
         bases.add(Basis(BasisKind.ASSIGNMENT))  # rule 7: how the advocate knows the person
     details_basis = scope.shows_contact_details(person.registered_by_id)
@@ -96,6 +149,7 @@ def person_record(*, user, person_id, log: bool = True) -> Record:
         withheld_count=_withheld_but_shown(scope, person),
         bases=bases,
         contact_details_shown=details_basis is not None,
+        contact_agency_names=agency_names,
     )
     if log and scope.viewer.person_id != person.pk:
         access_log.append(
