@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency, ContactType
+from config.govuk_forms import add_service_errors
 from consent.concerns import concern_raise
 from consent.policy import scopes_for_family, viewer_for
 from journeys.models import Family, Person
@@ -31,17 +32,6 @@ from .forms import (
     TimelineFilterForm,
 )
 from .models import Assignment, CaseConference, ConferenceAction
-
-
-def apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's errors on the form's fields (or the form) for the error summary."""
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _members(family: Family, scopes) -> list[Person]:
@@ -170,7 +160,7 @@ def contact_new(request, family_id):
             except PermissionDenied:
                 raise Http404("No such family.") from None
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -238,7 +228,7 @@ def conference_new(request, family_id):
         except PermissionDenied:
             raise Http404("No such family.") from None
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Case conference recorded")
             return redirect("advocates:conference", conference.pk)
@@ -278,7 +268,7 @@ def conference_detail(request, conference_id):
                             **action_form.owner_kwargs(),
                         )
                     except ValidationError as exc:
-                        apply_errors(action_form, exc)
+                        add_service_errors(action_form, exc)
                     else:
                         messages.success(request, "Action added")
                         return redirect("advocates:conference", conference.pk)
@@ -292,7 +282,7 @@ def conference_detail(request, conference_id):
                             actor=request.user,
                         )
                     except ValidationError as exc:
-                        apply_errors(outcome_form, exc)
+                        add_service_errors(outcome_form, exc)
                     else:
                         messages.success(request, "Outcome saved")
                         return redirect("advocates:conference", conference.pk)
@@ -368,7 +358,7 @@ def concern_new(request, family_id):
                 actor=request.user,
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"Concern sent to the managers of {form.cleaned_data['about_agency'].name}"
@@ -404,7 +394,7 @@ def assignments(request):
                     advocate=form.cleaned_data["advocate"], family=family, actor=request.user
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied:
                 raise Http404("Not found.") from None
             else:
@@ -443,7 +433,7 @@ def assignment_change(request, assignment_id):
                 messages.success(request, f"{assignment.family.label} reassigned")
                 return redirect("advocates:assignments")
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied:
             raise Http404("Not found.") from None
     return render(request, "advocates/assignment_change.html", {"assignment": assignment, "form": form})

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -38,6 +39,18 @@ class GovUKFormMixin:
             for base in ("govuk-input", "govuk-select", "govuk-textarea"):
                 if widget.attrs["class"].startswith(base):
                     widget.attrs["class"] += f" {base}--error"
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's validation errors on the form's fields (or the whole form), so they
+    show in the GOV.UK error summary beside what the person typed."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class SignInForm(GovUKFormMixin, AuthenticationForm):

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
 from advocates import journey_map
+from config.govuk_forms import add_service_errors
 from journeys.models import DemandType
 
 from . import policy, portal_selectors, portal_services
@@ -39,11 +40,6 @@ from .services import consent_revoke
 def _posted(request):
     """The posted data, even when empty, so an empty form shows its errors."""
     return request.POST if request.method == "POST" else None
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for name, found in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, found)
 
 
 def _people_context(request, person, url_name):
@@ -153,7 +149,7 @@ def consent_choose(request, person_id, agency_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{agency.name} can now see what you chose. Here is your receipt.")
             return redirect("portal:consent_receipt", new.pk)
@@ -179,7 +175,7 @@ def consent_stop(request, grant_id):
                 reason=form.cleaned_data["reason"] or "Stopped online by the person.",
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"{grant.agency.name} can no longer see your record. Here is your receipt."
@@ -251,7 +247,7 @@ def details(request):
                 person=person, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if changed:
                 messages.success(
@@ -280,7 +276,7 @@ def correction_new(request):
         try:
             portal_services.correction_request(person=person, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "We have sent your request. The agency will accept or decline it.")
             return redirect("portal:details")
@@ -316,7 +312,7 @@ def concern_new(request):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Your concern is sent to {agency.name}. We will show their answer here."
@@ -394,7 +390,7 @@ def join(request, token):
         except ValidationError as error:
             if "token" in error.message_dict:
                 return render(request, "portal/join_expired.html", status=410)
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Your account is ready. Your username is your email address.")
@@ -418,7 +414,7 @@ def invite(request, person_id):
         except PermissionDenied:
             raise Http404("No such person.") from None
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email'].strip().lower()}.")
             return redirect("journeys:person_record", person.pk)
@@ -445,7 +441,7 @@ def correction_decide(request, correction_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your decision is saved. The person will see it.")
             return redirect("portal_staff:corrections")

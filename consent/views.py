@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from config.govuk_forms import add_service_errors
 from journeys.models import Person
 
 from . import policy, selectors, services
@@ -22,11 +23,6 @@ def _staff_only(request):
     if not viewer.is_staff_member:
         raise Http404("No such page.")
     return viewer
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 def _givers(person: Person, viewer) -> list[Person]:
@@ -92,7 +88,7 @@ def consent_new(request, person_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return render(
                 request, "consent/receipts.html", {"person": person, "grants": _with_receipts(grants)}
@@ -124,7 +120,7 @@ def consent_revoke(request, grant_id):
                 grant=grant, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return render(
                 request, "consent/receipts.html", {"person": grant.subject, "grants": _with_receipts([grant])}
@@ -145,7 +141,7 @@ def break_glass_new(request, person_id):
         try:
             services.break_glass_open(subject=person, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied:
             raise Http404("No such page.") from None
         else:
@@ -170,7 +166,7 @@ def review(request, glass_id):
         try:
             services.break_glass_review(glass=glass, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied:
             form.add_error(None, "You opened this emergency access, so another manager must review it.")
         else:
