@@ -7,6 +7,7 @@ revocation takes effect on the very next request (rule 9).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -61,13 +62,44 @@ class Viewer:
         return self.is_staff_member and self.is_advocacy
 
 
+# The viewers built during the current request, by user id (see OneViewerPerRequest).
+_request_viewers: ContextVar[dict[int, Viewer] | None] = ContextVar("request_viewers", default=None)
+
+
+class OneViewerPerRequest:
+    """Middleware: a request decides who its user is once, however many permission checks and
+    selectors ask, and forgets it when the response is made, so the next request reads the
+    user's role and agency afresh (rule 9)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_viewers.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_viewers.reset(token)
+
+
 def viewer_for(user) -> Viewer:
     """Build the viewer in one query; anonymous and unattached users get a viewer that sees nothing.
 
-    Never memoised: the same user object can outlive a request (API clients, shells), and a
-    change of role or agency must count on the next call (rule 9)."""
+    Never memoised on the user: the same user object can outlive a request (API clients,
+    shells), and a change of role or agency must count on the next call (rule 9). Within one
+    request it is built once (OneViewerPerRequest)."""
     if user is None or not user.is_authenticated:
         return Viewer(user=user, agency_id=None, role=None, person_id=None)
+    built = _request_viewers.get()
+    if built is not None and user.pk in built:
+        return built[user.pk]
+    viewer = _build_viewer(user)
+    if built is not None:
+        built[user.pk] = viewer
+    return viewer
+
+
+def _build_viewer(user) -> Viewer:
     from django.contrib.auth import get_user_model
 
     row = (
