@@ -33,16 +33,6 @@ from journeys.models import Answer, Assessment, DuplicateFlag, Family, Membershi
 SAMPLES = int(os.environ.get("BENCH_DUP_SAMPLES", "300"))
 SUBSETS = [int(n) for n in os.environ.get("BENCH_DUP_SUBSETS", "250,1000,4000").split(",")]
 NAIVE_TIMEOUT_S = int(os.environ.get("BENCH_DUP_NAIVE_TIMEOUT", "300"))
-HEAD_COLUMNS = (
-    "id",
-    "completed_at",
-    "day",
-    "agency_id",
-    "assessment_type_id",
-    "sensitivity",
-    "subject_person_id",
-    "subject_family_id",
-)
 
 
 def _stream(queryset) -> int:
@@ -65,7 +55,11 @@ def lower_bound() -> tuple[float, int]:
     """Stream once the same rows the rescan reads: each assessment's head and every
     assessment-question row, doing nothing with them."""
     started = time.perf_counter()
-    _stream(Assessment.objects.order_by().annotate(day=TruncDate("completed_at")).values_list(*HEAD_COLUMNS))
+    _stream(
+        Assessment.objects.order_by()
+        .annotate(day=TruncDate("completed_at"))
+        .values_list(*duplicate_services.HEAD_FIELDS)
+    )
     rows = _stream(Answer.objects.order_by().values_list("assessment_id", "question_id", "reused_from_id"))
     return time.perf_counter() - started, rows
 

@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -27,7 +29,7 @@ from agencies.models import UnitCost
 from consent.events import record_event
 from consent.models import Category, ConsentGrant
 
-from .duplicates import Candidate, Item, Rules, candidates_involving, find_candidates, sort_items
+from .duplicates import Candidate, Item, Rules, candidates_involving, find_candidates
 from .models import Answer, Assessment, DuplicateFlag, FlagStatus, Membership, Person
 from .rows import fetch_rows
 
@@ -44,8 +46,7 @@ def rules() -> Rules:
 # Loading ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Meta:
+class Meta(NamedTuple):
     """What the database side needs besides the detector's view of an assessment."""
 
     assessment_type_id: int
@@ -84,104 +85,140 @@ def load_items(
     between: tuple[datetime, datetime] | None = None,
 ) -> Loaded:
     """Each person's assessments (their own, and their families' while they were members) in
-    date order. Three queries: memberships, assessments, then their answers' question ids."""
+    date order. Three queries on PostgreSQL: these people's families, those families' members,
+    then the assessments with their question ids (a fourth, for the answers, elsewhere)."""
     if (person_ids is None) == (id_range is None):
         raise ValueError("Give either person_ids or id_range.")
-    person_q = Q(person_id__in=person_ids) if person_ids is not None else _range_q("person_id", id_range)
-    # Every member of these people's families (their own memberships among them), by index.
-    their_families = sorted(
-        set(Membership.objects.filter(person_q).order_by().values_list("family_id", flat=True))
-    )
-    memberships = fetch_rows(
-        Membership.objects.filter(family_id__in=their_families)
-        .order_by()
-        .values_list("person_id", "family_id", "started", "ended")
-    )
     if person_ids is not None:
+        person_q, subject_q = Q(person_id__in=person_ids), Q(subject_person_id__in=person_ids)
         wanted = set(person_ids)
 
         def loaded_person(person_id: int) -> bool:
             return person_id in wanted
     else:
+        person_q, subject_q = _range_q("person_id", id_range), _range_q("subject_person_id", id_range)
         low, high = id_range
 
         def loaded_person(person_id: int) -> bool:
             return low <= person_id <= high
 
-    family_ids = sorted({family_id for person_id, family_id, _, _ in memberships if loaded_person(person_id)})
-    subject_q = (
-        Q(subject_person_id__in=person_ids)
-        if person_ids is not None
-        else _range_q("subject_person_id", id_range)
+    their_families = sorted(
+        set(Membership.objects.filter(person_q).order_by().values_list("family_id", flat=True))
     )
-    if family_ids:
-        subject_q |= Q(subject_family_id__in=family_ids)
-    assessments = Assessment.objects.filter(subject_q)
+    # Every member of these people's families (their own memberships among them).
+    memberships = fetch_rows(
+        Membership.objects.filter(family_id__any=their_families)
+        .order_by()
+        .values_list("person_id", "family_id", "started", "ended")
+    )
+    # An assessment is about one person or one family, never both, so the two parts are
+    # disjoint; apart, each is read through its own index.
+    parts = [
+        Assessment.objects.filter(subject_q),
+        Assessment.objects.filter(subject_family_id__any=their_families),
+    ]
     if between is not None:
-        assessments = assessments.filter(completed_at__range=between)
-    heads = (
-        assessments.order_by()
-        .annotate(day=TruncDate("completed_at"))
-        .values_list(
-            "id",
-            "completed_at",
-            "day",
-            "agency_id",
-            "assessment_type_id",
-            "sensitivity",
-            "subject_person_id",
-            "subject_family_id",
-        )
-    )
-    # The answers are read apart from the assessments: one timestamp an assessment, not one a
-    # question, is what keeps reading close to streaming the rows.
-    answers = Answer.objects.filter(assessment_id__in=assessments.order_by().values("id")).values_list(
-        "assessment_id", "question_id", "reused_from_id"
-    )
+        parts = [part.filter(completed_at__range=between) for part in parts]
     with _collector_paused():
-        loaded = _build(fetch_rows(heads), fetch_rows(answers), memberships, loaded_person)
+        loaded = _build(_heads_with_answers(parts), memberships, loaded_person)
     return loaded
 
 
-def _build(heads: list[tuple], answers: Iterable[tuple], memberships: list[tuple], loaded_person) -> Loaded:
-    questions: dict[int, set[int]] = defaultdict(set)
+HEAD_FIELDS = (
+    "id",
+    "completed_at",
+    "day",
+    "agency_id",
+    "assessment_type_id",
+    "sensitivity",
+    "subject_person_id",
+    "subject_family_id",
+)
+
+
+def _heads_with_answers(parts: list) -> list[tuple[Item, Meta]]:
+    """Each assessment of these querysets that holds answers, as the detector's Item and its
+    Meta, in (completed_at, id) order.
+
+    On PostgreSQL one query: each row carries its question ids in an array, an id negated where
+    the answer was reused, so one row an assessment crosses the wire instead of one a question.
+    """
+    heads = [part.order_by().annotate(day=TruncDate("completed_at")) for part in parts]
+    if connection.vendor != "postgresql":
+        return _with_answers_read_apart(heads)
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    signed = (
+        Answer.objects.filter(assessment_id=OuterRef("pk"))
+        .order_by()
+        .annotate(
+            signed=Case(When(reused_from__isnull=True, then=F("question_id")), default=-F("question_id"))
+        )
+        .values("signed")
+    )
+    queries = [
+        h.annotate(answered=ArraySubquery(signed)).values_list(*HEAD_FIELDS, "answered") for h in heads
+    ]
+    out = []
+    for row in fetch_rows(queries[0].union(*queries[1:], all=True).order_by("completed_at", "id")):
+        answered = row[8]
+        if not answered:
+            continue
+        held = frozenset(answered)
+        if min(answered) < 0:  # some answers reused: those questions were not asked again
+            held, asked = frozenset(map(abs, answered)), frozenset(q for q in answered if q > 0)
+        else:
+            asked = held
+        out.append((Item(row[0], row[1], row[2], row[3], held, asked), Meta(row[4], row[5], row[6], row[7])))
+    return out
+
+
+def _with_answers_read_apart(heads: list) -> list[tuple[Item, Meta]]:
+    """_heads_with_answers in two queries: the assessments, then their answers."""
+    queries = [h.values_list(*HEAD_FIELDS) for h in heads]
+    assessments = fetch_rows(queries[0].union(*queries[1:], all=True).order_by("completed_at", "id"))
+    held: dict[int, set[int]] = defaultdict(set)
     asked: dict[int, set[int]] = defaultdict(set)
-    for assessment_id, question_id, reused_from_id in answers:
-        questions[assessment_id].add(question_id)
+    in_heads = Q()
+    for h in heads:
+        in_heads |= Q(assessment__in=h.values("id"))
+    for assessment_id, question_id, reused_from_id in Answer.objects.filter(in_heads).values_list(
+        "assessment_id", "question_id", "reused_from_id"
+    ):
+        held[assessment_id].add(question_id)
         if reused_from_id is None:
             asked[assessment_id].add(question_id)
+    return [
+        (
+            Item(row[0], row[1], row[2], row[3], frozenset(held[row[0]]), frozenset(asked[row[0]])),
+            Meta(row[4], row[5], row[6], row[7]),
+        )
+        for row in assessments
+        if row[0] in held
+    ]
+
+
+def _build(heads: list[tuple[Item, Meta]], memberships: list[tuple], loaded_person) -> Loaded:
     loaded = Loaded()
     members_of: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
     for person_id, family_id, started, ended in memberships:
         members_of[family_id].append((person_id, started, ended))
     loaded.members_of = members_of
     per_person: dict[int, list[Item]] = defaultdict(list)
-    empty: frozenset[int] = frozenset()
-    for assessment_id, completed_at, day, agency_id, type_id, label, pid, fid in heads:
-        held = questions.get(assessment_id)
-        if not held:
-            continue  # no answers: nothing can be shared
-        item = Item(
-            id=assessment_id,
-            completed_at=completed_at,
-            completed_on=day,
-            agency_id=agency_id,
-            questions=frozenset(held),
-            asked=frozenset(asked.get(assessment_id, empty)),
-        )
-        loaded.meta[assessment_id] = Meta(
-            assessment_type_id=type_id, sensitivity=label, subject_person_id=pid, subject_family_id=fid
-        )
-        if pid is not None:
-            per_person[pid].append(item)
-        else:
-            # A family-level assessment counts for each member of the family who had not left it
-            # by that day. Start dates are not used: they record when staff registered the
-            # family, and families are registered long after they began.
-            for person_id, _started, ended in members_of.get(fid, ()):
-                if loaded_person(person_id) and (ended is None or ended >= day):
-                    per_person[person_id].append(item)
-    loaded.items_by_person = {pid: sort_items(items) for pid, items in per_person.items()}
+    for item, meta in heads:  # in date order, so each person's list is too
+        loaded.meta[item.id] = meta
+        if meta.subject_person_id is not None:
+            per_person[meta.subject_person_id].append(item)
+            continue
+        # A family-level assessment counts for each member of the family who had not left it by
+        # that day. Start dates are not used: they record when staff registered the family, and
+        # families are registered long after they began.
+        for person_id, _started, ended in members_of.get(meta.subject_family_id, ()):
+            if loaded_person(person_id) and (ended is None or ended >= item.completed_on):
+                items = per_person[person_id]
+                if not items or items[-1].id != item.id:  # a member twice (left, came back): once
+                    items.append(item)
+    loaded.items_by_person = per_person
     return loaded
 
 
@@ -199,6 +236,17 @@ def _collector_paused():
 
 
 # Consent at the time: were the earlier answers open to the agency that asked again? --------
+
+
+def _name_set(names: str | list[str]) -> frozenset[str]:
+    """A grant's categories or labels as a set. Read past Django's JSON conversion they are
+    JSON text, and a county's grants hold only a few distinct lists: each is parsed once."""
+    return _parsed_name_set(names) if isinstance(names, str) else frozenset(names)
+
+
+@lru_cache(maxsize=1024)
+def _parsed_name_set(text: str) -> frozenset[str]:
+    return frozenset(json.loads(text))
 
 
 class GrantIndex:
@@ -224,10 +272,8 @@ class GrantIndex:
             )
         )
         for subject_id, agency_id, categories, labels, valid_from, expires_at, revoked_at in rows:
-            if isinstance(categories, str):  # read past Django's JSON conversion
-                categories, labels = json.loads(categories), json.loads(labels)
             self._by_key[(subject_id, agency_id)].append(
-                (frozenset(categories), frozenset(labels), valid_from, expires_at, revoked_at)
+                (_name_set(categories), _name_set(labels), valid_from, expires_at, revoked_at)
             )
 
     def could_see(
@@ -247,8 +293,7 @@ class GrantIndex:
 # Flags --------------------------------------------------------------------------------
 
 
-@dataclass
-class FlagRow:
+class FlagRow(NamedTuple):
     earlier_id: int
     later_id: int
     asked_again_by_id: int
@@ -260,6 +305,26 @@ class FlagRow:
     @property
     def key(self) -> tuple[int, int]:
         return (self.earlier_id, self.later_id)
+
+    @property
+    def shared_ids(self) -> str:
+        return _ids_text(self.shared)
+
+    def current(self) -> tuple:
+        """The values of DuplicateFlag's _CURRENT fields this pair should have."""
+        return (
+            self.asked_again_by_id,
+            self.days_apart,
+            self.avoidable,
+            self.estimated_cost_pence,
+            self.shared_ids,
+        )
+
+
+@lru_cache(maxsize=4096)
+def _ids_text(ids: frozenset[int]) -> str:
+    """Sorted, comma-separated; cached, as pairs of the same assessment types share the same set."""
+    return ",".join(map(str, sorted(ids)))
 
 
 def _unit_costs(type_ids: Iterable[int]) -> dict[int, int]:
@@ -350,45 +415,9 @@ class UpsertResult:
         return self
 
 
-_NUMBERS = ("asked_again_by_id", "days_apart", "avoidable", "estimated_cost_pence")
-_FLAG_COLUMNS = ("id", "earlier_id", "later_id", "status", *_NUMBERS)
-
-
-def _rows_with(model, columns: tuple[str, ...], column: str, ids: list[int]) -> list[tuple]:
-    """values_list(*columns) of the rows whose `column` is one of `ids`. On PostgreSQL the ids
-    go as one array parameter (`= ANY(%s)`), so a long list costs neither a long query text to
-    parse nor a plan that scans the table."""
-    if not ids:
-        return []
-    if connection.vendor != "postgresql":
-        return list(model.objects.filter(**{f"{column}__in": ids}).values_list(*columns))
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-    where = connection.ops.quote_name(model._meta.get_field(column).column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {names} FROM {table} WHERE {where} = ANY(%s)", [list(ids)])  # noqa: S608
-        return cursor.fetchall()
-
-
-def _shared_sets(flag_ids: list[int]) -> dict[int, frozenset[int]]:
-    """Each flag's shared question ids; on PostgreSQL one array a flag, not one row a question."""
-    if not flag_ids:
-        return {}
-    if connection.vendor != "postgresql":
-        sets: dict[int, set[int]] = defaultdict(set)
-        for flag_id, question_id in _rows_with(
-            _ShareThrough, ("duplicateflag", "question"), "duplicateflag", flag_ids
-        ):
-            sets[flag_id].add(question_id)
-        return {flag_id: frozenset(ids) for flag_id, ids in sets.items()}
-    table = connection.ops.quote_name(_ShareThrough._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT duplicateflag_id, array_agg(question_id) FROM {table}"  # noqa: S608
-            " WHERE duplicateflag_id = ANY(%s) GROUP BY duplicateflag_id",
-            [list(flag_ids)],
-        )
-        return {flag_id: frozenset(ids) for flag_id, ids in cursor.fetchall()}
+# What a rescan compares to tell whether an open flag is still right.
+_CURRENT = ("asked_again_by_id", "days_apart", "avoidable", "estimated_cost_pence", "shared_ids")
+_FLAG_COLUMNS = ("id", "earlier_id", "later_id", "status", *_CURRENT)
 
 
 def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
@@ -404,28 +433,24 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
     later_ids = sorted({row.later_id for row in rows})
     with transaction.atomic():
         existing = {
-            (earlier_id, later_id): (flag_id, status, dict(zip(_NUMBERS, numbers, strict=True)))
-            for flag_id, earlier_id, later_id, status, *numbers in _rows_with(
-                DuplicateFlag, _FLAG_COLUMNS, "later", later_ids
+            (earlier_id, later_id): (flag_id, status, tuple(current))
+            for flag_id, earlier_id, later_id, status, *current in fetch_rows(
+                DuplicateFlag.objects.filter(later_id__any=later_ids).order_by().values_list(*_FLAG_COLUMNS)
             )
             if (earlier_id, later_id) in wanted
         }
-        open_ids = sorted(flag_id for flag_id, status, _ in existing.values() if status == FlagStatus.OPEN)
-        shared_of = _shared_sets(open_ids)
-
         new = [row for key, row in wanted.items() if key not in existing]
-        for key, (flag_id, status, numbers) in existing.items():
+        for key, (flag_id, status, current) in existing.items():
             row = wanted[key]
-            if status != FlagStatus.OPEN:
-                result.unchanged += 1
-                continue
-            fresh = {name: getattr(row, name) for name in _NUMBERS}
-            if fresh == numbers and shared_of.get(flag_id, frozenset()) == row.shared:
+            fresh = row.current()
+            if status != FlagStatus.OPEN or fresh == current:
                 result.unchanged += 1
                 continue
             # Guarded by status, so a review landing meanwhile is never overwritten.
             updated = DuplicateFlag.objects.filter(pk=flag_id, status=FlagStatus.OPEN).update(
-                shared_count=len(row.shared), updated_at=timezone.now(), **fresh
+                shared_count=len(row.shared),
+                updated_at=timezone.now(),
+                **dict(zip(_CURRENT, fresh, strict=True)),
             )
             if updated:
                 _ShareThrough.objects.filter(duplicateflag_id=flag_id).delete()
@@ -444,6 +469,7 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
                         later_id=row.later_id,
                         asked_again_by_id=row.asked_again_by_id,
                         shared_count=len(row.shared),
+                        shared_ids=row.shared_ids,
                         days_apart=row.days_apart,
                         avoidable=row.avoidable,
                         estimated_cost_pence=row.estimated_cost_pence,
@@ -456,11 +482,10 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
             new_keys = {row.key for row in new}
             ids = {
                 (earlier_id, later_id): flag_id
-                for flag_id, earlier_id, later_id in _rows_with(
-                    DuplicateFlag,
-                    ("id", "earlier_id", "later_id"),
-                    "later",
-                    sorted({r.later_id for r in new}),
+                for flag_id, earlier_id, later_id in fetch_rows(
+                    DuplicateFlag.objects.filter(later_id__any=sorted({r.later_id for r in new}))
+                    .order_by()
+                    .values_list("id", "earlier_id", "later_id")
                 )
                 if (earlier_id, later_id) in new_keys
             }
@@ -536,8 +561,8 @@ def duplicates_rescan(
     for start in range(0, total, chunk_size):
         chunk = person_ids[start : start + chunk_size]
         id_range = (chunk[0], chunk[-1])
-        loaded = load_items(id_range=id_range)
         with _collector_paused():
+            loaded = load_items(id_range=id_range)
             found = [
                 candidate
                 for items in loaded.items_by_person.values()

@@ -18,9 +18,10 @@ Rules, pinned by tests/duplicates/test_detection.py:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 # Tolerance for comparing a share of a set size, so that exactly half counts as half.
 _EPSILON = 1e-9
@@ -41,9 +42,9 @@ class Rules:
         )
 
 
-@dataclass(frozen=True)
-class Item:
-    """One assessment as detection sees it."""
+class Item(NamedTuple):
+    """One assessment as detection sees it (a named tuple: a county holds hundreds of
+    thousands, and a tuple is the cheapest object Python makes)."""
 
     id: int
     completed_at: datetime
@@ -57,8 +58,7 @@ class Item:
         return (self.completed_at, self.id)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A pair of one person's assessments that asked the same questions again."""
 
     earlier: Item
@@ -93,7 +93,7 @@ def compare(earlier: Item, later: Item, rules: Rules) -> Candidate | None:
     smaller = min(len(earlier.questions), len(later.questions))
     if not is_duplicate(len(shared), smaller, rules):
         return None
-    return Candidate(earlier=earlier, later=later, shared=frozenset(shared), days_apart=days_apart)
+    return Candidate(earlier, later, shared, days_apart)
 
 
 def find_candidates(items: Sequence[Item], rules: Rules) -> list[Candidate]:
@@ -106,17 +106,18 @@ def find_candidates(items: Sequence[Item], rules: Rules) -> list[Candidate]:
     window: deque[Item] = deque()
     previous_key = None
     for item in items:
-        if previous_key is not None and item.order_key < previous_key:
+        key = (item.completed_at, item.id)
+        if previous_key is not None and key < previous_key:
             raise ValueError("Assessments must be given in date order.")
-        previous_key = item.order_key
-        while window and (item.completed_on - window[0].completed_on).days > rules.window_days:
+        previous_key = key
+        day = item.completed_on
+        while window and (day - window[0].completed_on).days > rules.window_days:
             window.popleft()
         for earlier in window:
-            if earlier.id == item.id:
-                continue
-            candidate = compare(earlier, item, rules)
-            if candidate is not None:
-                found.append(candidate)
+            if earlier.id != item.id:
+                candidate = compare(earlier, item, rules)
+                if candidate is not None:
+                    found.append(candidate)
         window.append(item)
     return found
 
@@ -124,8 +125,3 @@ def find_candidates(items: Sequence[Item], rules: Rules) -> list[Candidate]:
 def candidates_involving(items: Sequence[Item], assessment_id: int, rules: Rules) -> list[Candidate]:
     """The pairs that include one assessment (the incremental check after a new record)."""
     return [c for c in find_candidates(items, rules) if assessment_id in c.key]
-
-
-def sort_items(items: Iterable[Item]) -> list[Item]:
-    """Unique by id, in (completed_at, id) order."""
-    return sorted({item.id: item for item in items}.values(), key=lambda i: i.order_key)

@@ -322,6 +322,13 @@ class DuplicateFlag(models.Model):
     asked_again_by = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     shared_questions = models.ManyToManyField(Question, related_name="+")
     shared_count = models.PositiveIntegerField()
+    shared_ids = models.CharField(
+        max_length=1000,
+        blank=True,
+        editable=False,
+        help_text="The shared question ids, sorted and comma-separated: a rescan compares these"
+        " instead of reading shared_questions back for every flag.",
+    )
     days_apart = models.PositiveIntegerField()
     avoidable = models.BooleanField(
         help_text="The earlier answers were open to the later agency under consent at the time."
