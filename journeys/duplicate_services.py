@@ -21,7 +21,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, OuterRef, Q, When
+from django.db.models import Case, CharField, F, Func, OuterRef, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -140,8 +140,9 @@ def _heads_with_answers(parts: list) -> list[tuple[Item, Meta]]:
     """Each assessment of these querysets that holds answers, as the detector's Item and its
     Meta, in (completed_at, id) order.
 
-    On PostgreSQL one query: each row carries its question ids in an array, an id negated where
-    the answer was reused, so one row an assessment crosses the wire instead of one a question.
+    On PostgreSQL one query: each row carries its question ids as text ("3,-7,12", an id
+    negated where the answer was reused), so one row an assessment crosses the wire instead
+    of one a question, and the sets of the many assessments of one type are made once.
     """
     heads = [part.order_by().annotate(day=TruncDate("completed_at")) for part in parts]
     if connection.vendor != "postgresql":
@@ -150,27 +151,32 @@ def _heads_with_answers(parts: list) -> list[tuple[Item, Meta]]:
 
     signed = (
         Answer.objects.filter(assessment_id=OuterRef("pk"))
-        .order_by()
+        .order_by("question_id")
         .annotate(
             signed=Case(When(reused_from__isnull=True, then=F("question_id")), default=-F("question_id"))
         )
         .values("signed")
     )
-    queries = [
-        h.annotate(answered=ArraySubquery(signed)).values_list(*HEAD_FIELDS, "answered") for h in heads
-    ]
+    answered = Func(ArraySubquery(signed), Value(","), function="array_to_string", output_field=CharField())
+    queries = [h.annotate(answered=answered).values_list(*HEAD_FIELDS, "answered") for h in heads]
     out = []
     for row in fetch_rows(queries[0].union(*queries[1:], all=True).order_by("completed_at", "id")):
-        answered = row[8]
-        if not answered:
-            continue
-        held = frozenset(answered)
-        if min(answered) < 0:  # some answers reused: those questions were not asked again
-            held, asked = frozenset(map(abs, answered)), frozenset(q for q in answered if q > 0)
-        else:
-            asked = held
-        out.append((Item(row[0], row[1], row[2], row[3], held, asked), Meta(row[4], row[5], row[6], row[7])))
+        sets = _question_sets(row[8])
+        if sets is not None:
+            # _make: the tuple is built in C, not through the named tuple's Python __new__.
+            out.append((Item._make((row[0], row[1], row[2], row[3], *sets)), Meta._make(row[4:8])))
     return out
+
+
+@lru_cache(maxsize=65536)
+def _question_sets(answered: str) -> tuple[frozenset[int], frozenset[int]] | None:
+    """(questions held, questions asked afresh) from "3,-7,12"; None for no answers."""
+    if not answered:
+        return None
+    ids = [int(part) for part in answered.split(",")]
+    held = frozenset(map(abs, ids))
+    asked = frozenset(i for i in ids if i > 0)
+    return held, (held if asked == held else asked)
 
 
 def _with_answers_read_apart(heads: list) -> list[tuple[Item, Meta]]:
@@ -365,8 +371,13 @@ def flag_rows(
     """One row per pair, priced, and avoidable or blocked under consent at the later time.
     Reads the grants of everyone concerned in one query unless `could_see` is given."""
     unique = {c.key: c for c in candidates}
-    people = {key: consent_people(c, loaded) for key, c in unique.items()}
     meta = loaded.meta
+    # Only pairs across two agencies need consent: an agency may always see its own answers.
+    people = {
+        key: consent_people(c, loaded)
+        for key, c in unique.items()
+        if c.earlier.agency_id != c.later.agency_id
+    }
     if costs is None:
         costs = _unit_costs(meta[c.later.id].assessment_type_id for c in unique.values())
     if could_see is None:
@@ -375,8 +386,9 @@ def flag_rows(
         ).could_see
     rows = []
     for key, candidate in unique.items():
-        earlier, later = candidate.earlier, candidate.later
-        avoidable = earlier.agency_id == later.agency_id or any(
+        earlier, later, shared, days_apart = candidate
+        consenting = people.get(key)
+        avoidable = consenting is None or any(
             could_see(
                 agency_id=later.agency_id,
                 person_id=person_id,
@@ -385,18 +397,18 @@ def flag_rows(
                 label=meta[earlier.id].sensitivity,
                 at=later.completed_at,
             )
-            for person_id in people[key]
+            for person_id in consenting
         )
         unit = costs.get(meta[later.id].assessment_type_id, 0)
         rows.append(
             FlagRow(
-                earlier_id=earlier.id,
-                later_id=later.id,
-                asked_again_by_id=later.agency_id,
-                shared=candidate.shared,
-                days_apart=candidate.days_apart,
-                avoidable=avoidable,
-                estimated_cost_pence=round(unit * candidate.shared_fraction),
+                earlier.id,
+                later.id,
+                later.agency_id,
+                shared,
+                days_apart,
+                avoidable,
+                round(unit * candidate.shared_fraction),
             )
         )
     return rows
@@ -417,7 +429,6 @@ class UpsertResult:
 
 # What a rescan compares to tell whether an open flag is still right.
 _CURRENT = ("asked_again_by_id", "days_apart", "avoidable", "estimated_cost_pence", "shared_ids")
-_FLAG_COLUMNS = ("id", "earlier_id", "later_id", "status", *_CURRENT)
 
 
 def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
@@ -432,20 +443,26 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
     wanted = {row.key: row for row in rows}
     later_ids = sorted({row.later_id for row in rows})
     with transaction.atomic():
+        # (earlier, later, status, *_CURRENT, id) by pair
         existing = {
-            (earlier_id, later_id): (flag_id, status, tuple(current))
-            for flag_id, earlier_id, later_id, status, *current in fetch_rows(
-                DuplicateFlag.objects.filter(later_id__any=later_ids).order_by().values_list(*_FLAG_COLUMNS)
+            (flag[0], flag[1]): flag
+            for flag in fetch_rows(
+                DuplicateFlag.objects.filter(later_id__any=later_ids)
+                .order_by()
+                .values_list("earlier_id", "later_id", "status", *_CURRENT, "id")
             )
-            if (earlier_id, later_id) in wanted
         }
-        new = [row for key, row in wanted.items() if key not in existing]
-        for key, (flag_id, status, current) in existing.items():
-            row = wanted[key]
+        new = []
+        for key, row in wanted.items():
+            flag = existing.get(key)
+            if flag is None:
+                new.append(row)
+                continue
             fresh = row.current()
-            if status != FlagStatus.OPEN or fresh == current:
+            if flag[2] != FlagStatus.OPEN or flag[3:-1] == fresh:
                 result.unchanged += 1
                 continue
+            flag_id = flag[-1]
             # Guarded by status, so a review landing meanwhile is never overwritten.
             updated = DuplicateFlag.objects.filter(pk=flag_id, status=FlagStatus.OPEN).update(
                 shared_count=len(row.shared),
@@ -558,10 +575,10 @@ def duplicates_rescan(
     pairs = 0
     if on_progress:
         on_progress(0, total)
-    for start in range(0, total, chunk_size):
-        chunk = person_ids[start : start + chunk_size]
-        id_range = (chunk[0], chunk[-1])
-        with _collector_paused():
+    with _collector_paused():
+        for start in range(0, total, chunk_size):
+            chunk = person_ids[start : start + chunk_size]
+            id_range = (chunk[0], chunk[-1])
             loaded = load_items(id_range=id_range)
             found = [
                 candidate
@@ -572,8 +589,8 @@ def duplicates_rescan(
                 rows = flag_rows(found, loaded, costs, loaded_range=id_range)
                 pairs += len(rows)
                 result += upsert_flags(rows)
-        if on_progress:
-            on_progress(min(start + chunk_size, total), total)
+            if on_progress:
+                on_progress(min(start + chunk_size, total), total)
     summary = {
         "people": total,
         "pairs": pairs,

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 # Tolerance for comparing a share of a set size, so that exactly half counts as half.
 _EPSILON = 1e-9
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     window_days: int = 90
     share: float = 0.5
     min_shared: int = 5
@@ -89,11 +88,25 @@ def compare(earlier: Item, later: Item, rules: Rules) -> Candidate | None:
     days_apart = (later.completed_on - earlier.completed_on).days
     if earlier.id == later.id or days_apart < 0 or days_apart > rules.window_days:
         return None
-    shared = earlier.questions & later.asked
-    smaller = min(len(earlier.questions), len(later.questions))
-    if not is_duplicate(len(shared), smaller, rules):
+    shared = asked_again(earlier.questions, later.asked, later.questions, rules)
+    if shared is None:
         return None
-    return Candidate(earlier, later, shared, days_apart)
+    return Candidate._make((earlier, later, shared, days_apart))  # built in C: called for every pair
+
+
+@lru_cache(maxsize=8192)
+def asked_again(
+    earlier_questions: frozenset[int],
+    later_asked: frozenset[int],
+    later_questions: frozenset[int],
+    rules: Rules,
+) -> frozenset[int] | None:
+    """The questions asked again when they make the pair a duplicate, else None. Assessments of
+    one type hold the same questions, so a county's pairs repeat a few hundred question sets:
+    each combination is worked out once."""
+    shared = earlier_questions & later_asked
+    smaller = min(len(earlier_questions), len(later_questions))
+    return shared if is_duplicate(len(shared), smaller, rules) else None
 
 
 def find_candidates(items: Sequence[Item], rules: Rules) -> list[Candidate]:

@@ -287,7 +287,10 @@ class Assessment(WithholdingFields):
 
 
 class Answer(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    # Indexed by answer_one_per_question, which leads with the assessment.
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.TextField()
     reused_from = models.ForeignKey(
@@ -301,7 +304,11 @@ class Answer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "question"], name="answer_one_per_question"),
+            # Covering reused_from too, so duplicate detection reads each assessment's
+            # questions from the index alone, in question order (PostgreSQL).
+            models.UniqueConstraint(
+                fields=["assessment", "question"], include=["reused_from"], name="answer_one_per_question"
+            ),
         ]
 
     def __str__(self):
