@@ -2,7 +2,8 @@
 
 - The full rescan (chunks of people, sliding window, flag upsert) against a lower bound measured
   in the same run: streaming the same assessment-question rows once, doing nothing with them.
-  Goal: rescan / lower bound <= 3.
+  The nightly run (flags already there) is timed BENCH_DUP_NIGHTS times, taking turns with the
+  lower bound, and the fastest of each is compared. Goal: rescan / lower bound <= 3.
 - The incremental check for one new assessment (the Celery task's work): p50 and p95 over
   BENCH_DUP_SAMPLES new assessments, each a copy of an existing one a week later. Goal: p95 <= 20 ms.
 - The naive formulation (a pairwise self-join of assessments within the window across the set,
@@ -33,6 +34,7 @@ from journeys.models import Answer, Assessment, DuplicateFlag, Family, Membershi
 SAMPLES = int(os.environ.get("BENCH_DUP_SAMPLES", "300"))
 SUBSETS = [int(n) for n in os.environ.get("BENCH_DUP_SUBSETS", "250,1000,4000").split(",")]
 NAIVE_TIMEOUT_S = int(os.environ.get("BENCH_DUP_NAIVE_TIMEOUT", "300"))
+NIGHTS = int(os.environ.get("BENCH_DUP_NIGHTS", "3"))
 
 
 def _stream(queryset) -> int:
@@ -197,12 +199,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+def _on_flag_tables(command: str) -> None:
+    for model in (DuplicateFlag, DuplicateFlag.shared_questions.through):
+        with connection.cursor() as cursor:
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics of the flag tables (possible inside a transaction)."""
+    _on_flag_tables("ANALYZE")
+
+
 def vacuum() -> None:
     """Clear away the rows of the rolled-back flags, so each part starts on clean tables."""
-    tables = [DuplicateFlag._meta.db_table, DuplicateFlag.shared_questions.through._meta.db_table]
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+    _on_flag_tables("VACUUM ANALYZE")
 
 
 def main() -> None:
@@ -227,14 +237,19 @@ def main() -> None:
     with transaction.atomic():
         DuplicateFlag.objects.all().delete()  # start from none; rolled back at the end
         bound_first, rows = lower_bound()
+        bounds = [bound_first]
         rescan_first, _ = timed_rescan()
         flags_first = DuplicateFlag.objects.count()
-        rescan_again, again = timed_rescan()
+        analyze()  # as autovacuum does after the first run's inserts, before any night
+        nights = []
+        for _ in range(NIGHTS):  # the nights and the bound take turns, so both meet the same machine
+            nights.append(timed_rescan())
+            bounds.append(lower_bound()[0])
         flags_again = DuplicateFlag.objects.count()
-        bound_second, _ = lower_bound()
         transaction.set_rollback(True)
     vacuum()
-    bound = min(bound_first, bound_second)
+    bound = min(bounds)
+    rescan_again, again = min(nights, key=lambda night: night[0])
     print(f"  lower bound: stream the same {rows:,} assessment-question rows once  {bound:7.2f}s")
     print(
         f"  full rescan, first run (creates {flags_first:,} flags)        {rescan_first:7.2f}s"

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
@@ -103,7 +104,10 @@ def load_items(
             return low <= person_id <= high
 
     their_families = sorted(
-        set(Membership.objects.filter(person_q).order_by().values_list("family_id", flat=True))
+        {
+            row[0]
+            for row in fetch_rows(Membership.objects.filter(person_q).order_by().values_list("family_id"))
+        }
     )
     # Every member of these people's families (their own memberships among them).
     memberships = fetch_rows(
@@ -267,10 +271,10 @@ class GrantIndex:
             low, high = loaded_range
             outside = sorted(p for p in people if not low <= p <= high)
             grants = ConsentGrant.objects.filter(
-                _range_q("subject_id", loaded_range) | Q(subject_id__in=outside)
+                _range_q("subject_id", loaded_range) | Q(subject_id__any=outside)
             )
         else:
-            grants = ConsentGrant.objects.filter(subject_id__in=sorted(people))
+            grants = ConsentGrant.objects.filter(subject_id__any=sorted(people))
         self._by_key: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         rows = fetch_rows(
             grants.order_by().values_list(
@@ -308,9 +312,8 @@ class FlagRow(NamedTuple):
     avoidable: bool
     estimated_cost_pence: int
 
-    @property
-    def key(self) -> tuple[int, int]:
-        return (self.earlier_id, self.later_id)
+    # (earlier_id, later_id), read in C: asked of every pair on every night.
+    key = property(itemgetter(0, 1))
 
     @property
     def shared_ids(self) -> str:
@@ -583,6 +586,7 @@ def duplicates_rescan(
             found = [
                 candidate
                 for items in loaded.items_by_person.values()
+                if len(items) > 1
                 for candidate in find_candidates(items, the_rules)
             ]
             if found:

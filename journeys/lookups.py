@@ -15,7 +15,11 @@ class AnyOf(Lookup):
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+        values = list(self.rhs)
+        if all(type(value) is int for value in values):
+            # Written as the array's text at C speed, not dumped element by element.
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, "{" + ",".join(map(str, values)) + "}"]
+        return f"{lhs} = ANY(%s)", [*lhs_params, values]
 
 
 Field.register_lookup(AnyOf)
