@@ -91,9 +91,6 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when their transaction starts and wait for it, so concurrent
     # writers (the access log's hash chain among them) queue instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
-    # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds them without the
-    # included columns, which is all its warning says.
-    SILENCED_SYSTEM_CHECKS = ["models.W039"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

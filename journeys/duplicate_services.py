@@ -21,8 +21,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Func, OuterRef, Q, Value, When
+from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from consent.events import record_event
 from consent.models import Category, ConsentGrant
 
 from .duplicates import Candidate, Item, Rules, candidates_involving, find_candidates
-from .models import Answer, Assessment, DuplicateFlag, FlagStatus, Membership, Person
+from .models import Assessment, DuplicateFlag, FlagStatus, Membership, Person
 from .rows import fetch_rows
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,8 @@ def load_items(
     between: tuple[datetime, datetime] | None = None,
 ) -> Loaded:
     """Each person's assessments (their own, and their families' while they were members) in
-    date order. Three queries on PostgreSQL: these people's families, those families' members,
-    then the assessments with their question ids (a fourth, for the answers, elsewhere)."""
+    date order. Three queries: these people's families, those families' members, then the
+    assessments with their question ids."""
     if (person_ids is None) == (id_range is None):
         raise ValueError("Give either person_ids or id_range.")
     if person_ids is not None:
@@ -142,27 +142,12 @@ HEAD_FIELDS = (
 
 def _heads_with_answers(parts: list) -> list[tuple[Item, Meta]]:
     """Each assessment of these querysets that holds answers, as the detector's Item and its
-    Meta, in (completed_at, id) order.
-
-    On PostgreSQL one query: each row carries its question ids as text ("3,-7,12", an id
-    negated where the answer was reused), so one row an assessment crosses the wire instead
-    of one a question, and the sets of the many assessments of one type are made once.
-    """
-    heads = [part.order_by().annotate(day=TruncDate("completed_at")) for part in parts]
-    if connection.vendor != "postgresql":
-        return _with_answers_read_apart(heads)
-    from django.contrib.postgres.expressions import ArraySubquery
-
-    signed = (
-        Answer.objects.filter(assessment_id=OuterRef("pk"))
-        .order_by("question_id")
-        .annotate(
-            signed=Case(When(reused_from__isnull=True, then=F("question_id")), default=-F("question_id"))
-        )
-        .values("signed")
-    )
-    answered = Func(ArraySubquery(signed), Value(","), function="array_to_string", output_field=CharField())
-    queries = [h.annotate(answered=answered).values_list(*HEAD_FIELDS, "answered") for h in heads]
+    Meta, in (completed_at, id) order: one query, one row an assessment, its questions read from
+    Assessment.question_ids, and the sets of the many assessments of one type made once."""
+    queries = [
+        part.order_by().annotate(day=TruncDate("completed_at")).values_list(*HEAD_FIELDS, "question_ids")
+        for part in parts
+    ]
     out = []
     for row in fetch_rows(queries[0].union(*queries[1:], all=True).order_by("completed_at", "id")):
         sets = _question_sets(row[8])
@@ -173,39 +158,14 @@ def _heads_with_answers(parts: list) -> list[tuple[Item, Meta]]:
 
 
 @lru_cache(maxsize=65536)
-def _question_sets(answered: str) -> tuple[frozenset[int], frozenset[int]] | None:
-    """(questions held, questions asked afresh) from "3,-7,12"; None for no answers."""
-    if not answered:
+def _question_sets(question_ids: str) -> tuple[frozenset[int], frozenset[int]] | None:
+    """(questions held, questions asked afresh) from Assessment.question_ids; None for none."""
+    if not question_ids:
         return None
-    ids = [int(part) for part in answered.split(",")]
+    ids = [int(part) for part in question_ids.split(",")]
     held = frozenset(map(abs, ids))
     asked = frozenset(i for i in ids if i > 0)
     return held, (held if asked == held else asked)
-
-
-def _with_answers_read_apart(heads: list) -> list[tuple[Item, Meta]]:
-    """_heads_with_answers in two queries: the assessments, then their answers."""
-    queries = [h.values_list(*HEAD_FIELDS) for h in heads]
-    assessments = fetch_rows(queries[0].union(*queries[1:], all=True).order_by("completed_at", "id"))
-    held: dict[int, set[int]] = defaultdict(set)
-    asked: dict[int, set[int]] = defaultdict(set)
-    in_heads = Q()
-    for h in heads:
-        in_heads |= Q(assessment__in=h.values("id"))
-    for assessment_id, question_id, reused_from_id in Answer.objects.filter(in_heads).values_list(
-        "assessment_id", "question_id", "reused_from_id"
-    ):
-        held[assessment_id].add(question_id)
-        if reused_from_id is None:
-            asked[assessment_id].add(question_id)
-    return [
-        (
-            Item(row[0], row[1], row[2], row[3], frozenset(held[row[0]]), frozenset(asked[row[0]])),
-            Meta(row[4], row[5], row[6], row[7]),
-        )
-        for row in assessments
-        if row[0] in held
-    ]
 
 
 def _build(heads: list[tuple[Item, Meta]], memberships: list[tuple], loaded_person) -> Loaded:

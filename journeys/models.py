@@ -1,6 +1,8 @@
 """Families, people and everything agencies record about them: contacts, assessments, answers
 and duplicate-assessment flags."""
 
+from collections.abc import Iterable
+
 import pghistory
 from django.conf import settings
 from django.db import models
@@ -240,6 +242,11 @@ class Contact(WithholdingFields):
         return f"{self.contact_type} with {self.agency} on {self.occurred_at:%d %b %Y}"
 
 
+def question_ids_text(answers: Iterable[tuple[int, bool]]) -> str:
+    """Assessment.question_ids from (question id, reused) pairs: "3,-7,12"."""
+    return ",".join(str(-q if reused else q) for q, reused in sorted(answers))
+
+
 class Assessment(WithholdingFields):
     assessment_type = models.ForeignKey(AssessmentType, on_delete=models.PROTECT)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assessments")
@@ -255,6 +262,13 @@ class Assessment(WithholdingFields):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.GENERAL)
+    question_ids = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The ids of the questions it holds answers to, in order, an id negated where the"
+        " answer was reused (told once); written with the answers (see question_ids_text). Duplicate"
+        " detection reads this, not the answers, so a nightly rescan reads one row an assessment.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -287,10 +301,7 @@ class Assessment(WithholdingFields):
 
 
 class Answer(models.Model):
-    # Indexed by answer_one_per_question, which leads with the assessment.
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="answers", db_index=False
-    )
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value = models.TextField()
     reused_from = models.ForeignKey(
@@ -304,11 +315,7 @@ class Answer(models.Model):
 
     class Meta:
         constraints = [
-            # Covering reused_from too, so duplicate detection reads each assessment's
-            # questions from the index alone, in question order (PostgreSQL).
-            models.UniqueConstraint(
-                fields=["assessment", "question"], include=["reused_from"], name="answer_one_per_question"
-            ),
+            models.UniqueConstraint(fields=["assessment", "question"], name="answer_one_per_question"),
         ]
 
     def __str__(self):

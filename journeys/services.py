@@ -21,6 +21,7 @@ from .models import (
     Membership,
     Person,
     PersonIdentifier,
+    question_ids_text,
 )
 
 
@@ -253,6 +254,7 @@ def assessment_record(
             subject_family=subject_family,
             completed_at=completed_at,
             assessor=actor if getattr(actor, "is_authenticated", False) else None,
+            question_ids=question_ids_text((q.pk, r is not None) for q, _, r in rows),
             **extra,
         )
         assessment.full_clean()

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from itertools import accumulate
 from random import Random
 from typing import Any
@@ -43,7 +44,16 @@ from agencies.reference_data import ASSESSMENT_TYPES, CONTACT_TYPES, DEMO_AGENCI
 from consent.models import ConsentGrant
 
 from .demo import SUMMARIES as DEMO_SUMMARIES
-from .models import Answer, Assessment, Contact, Family, Membership, Person, PersonIdentifier
+from .models import (
+    Answer,
+    Assessment,
+    Contact,
+    Family,
+    Membership,
+    Person,
+    PersonIdentifier,
+    question_ids_text,
+)
 
 # The end of the two-year window every synthetic record falls in.
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
@@ -345,7 +355,7 @@ TABLES = {
         Assessment,
         ("id", "assessment_type_id", "agency_id", "subject_person_id", "subject_family_id", "started_at",
          "completed_at", "sensitivity", "withheld_from_subject", "withheld_reason",
-         "withheld_existence_shown", "created_at"),
+         "withheld_existence_shown", "created_at", "question_ids"),
     ),
     "answer": (Answer, ("assessment_id", "question_id", "value")),
     "consent": (
@@ -394,6 +404,11 @@ class AssessmentTypeInfo:
     for_children: bool
     sensitivity: str
     question_ids: tuple[int, ...]
+
+    @cached_property
+    def question_ids_text(self) -> str:
+        """Assessment.question_ids of one of these: every question asked afresh."""
+        return question_ids_text((q, False) for q in self.question_ids)
 
 
 @dataclass(frozen=True)
@@ -645,6 +660,7 @@ class FamilyGenerator:
                     WITHHELD_REASON if withheld else "",
                     withheld and rng.random() < 0.5,
                     completed + timedelta(hours=rng.randint(0, 72)),
+                    kind.question_ids_text,
                 )
             )
             values = rng.choices(ANSWER_VALUES, k=len(kind.question_ids))

@@ -88,6 +88,33 @@ def test_assessment_record_saves_answers_and_refuses_foreign_questions():
     assert Answer.objects.count() == 2
 
 
+def test_an_assessment_keeps_its_question_ids_with_reused_answers_negated():
+    q1, q2, q3 = QuestionFactory(), QuestionFactory(), QuestionFactory()
+    kind = AssessmentTypeFactory(questions=[q1, q2, q3])
+    person = PersonFactory()
+    first = services.assessment_record(
+        assessment_type=kind,
+        subject_person=person,
+        completed_at=timezone.now(),
+        answers=[{"question": q.code, "value": "yes"} for q in (q3, q1)],
+        actor=None,
+    )
+    assert first.question_ids == f"{q1.pk},{q3.pk}"
+    reused = first.answers.get(question=q3)
+    second = services.assessment_record(
+        assessment_type=kind,
+        subject_person=person,
+        completed_at=timezone.now(),
+        answers=[
+            {"question": q3.code, "value": "yes", "reused_from": reused},
+            {"question": q2.code, "value": "no"},
+        ],
+        actor=None,
+    )
+    second.refresh_from_db()
+    assert second.question_ids == f"{q2.pk},-{q3.pk}"
+
+
 def test_family_level_assessment_needs_a_family():
     kind = AssessmentTypeFactory(level="family")
     with pytest.raises(ValidationError) as error:

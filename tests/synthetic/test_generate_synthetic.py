@@ -12,7 +12,15 @@ from django.db.models import Count
 from consent.models import ConsentGrant
 from journeys import synthetic
 from journeys.identifiers import NI_NUMBER, nhs_number_is_valid
-from journeys.models import Assessment, Contact, Family, Membership, Person, PersonIdentifier
+from journeys.models import (
+    Assessment,
+    Contact,
+    Family,
+    Membership,
+    Person,
+    PersonIdentifier,
+    question_ids_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +96,7 @@ def test_rows_hold_together():
     for assessment in Assessment.objects.prefetch_related("answers", "assessment_type__questions"):
         asked = {a.question_id for a in assessment.answers.all()}
         assert asked == {q.id for q in assessment.assessment_type.questions.all()}
+        assert assessment.question_ids == question_ids_text((q, False) for q in asked)
         assert assessment.agency_id == assessment.assessment_type.agency_id
     assert 5 * FAMILIES <= Assessment.objects.count() <= 30 * FAMILIES
     assert ConsentGrant.objects.exists()
