@@ -124,7 +124,7 @@ def load_items(
     if between is not None:
         parts = [part.filter(completed_at__range=between) for part in parts]
     with _collector_paused():
-        loaded = _build(_heads_with_answers(parts), memberships, loaded_person)
+        loaded = _build(_assessment_items(parts), memberships, loaded_person)
     return loaded
 
 
@@ -140,7 +140,7 @@ HEAD_FIELDS = (
 )
 
 
-def _heads_with_answers(parts: list) -> list[tuple[Item, Meta]]:
+def _assessment_items(parts: list) -> list[tuple[Item, Meta]]:
     """Each assessment of these querysets that holds answers, as the detector's Item and its
     Meta, in (completed_at, id) order: one query, one row an assessment, its questions read from
     Assessment.question_ids, and the sets of the many assessments of one type made once."""
