@@ -57,6 +57,19 @@ def test_revocation_takes_effect_on_the_very_next_request():
     assert client.get(f"/api/v1/persons/?q={person.family_name}").json()["count"] == 0
 
 
+def test_a_move_to_another_agency_counts_on_the_next_request():
+    person, viewer, _grant = _shared_world()
+    client = APIClient()
+    client.force_authenticate(viewer)  # the same user object across requests
+    assert client.get(f"/api/v1/persons/{person.pk}/record/").status_code == 200
+
+    moved_to = AgencyFactory()  # an agency the person has not consented to
+    viewer.staff_membership.agency = moved_to
+    viewer.staff_membership.save()
+    assert client.get(f"/api/v1/persons/{person.pk}/record/").status_code == 404
+    assert viewer_for(viewer).agency_id == moved_to.pk  # outside a request: read afresh each call
+
+
 def test_each_view_by_someone_else_is_logged_with_its_basis():
     person, viewer, grant = _shared_world()
     client = APIClient()
