@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -32,7 +32,7 @@ from consent.models import Category, ConsentGrant
 
 from .duplicates import Candidate, Item, Rules, candidates_involving, find_candidates
 from .models import Assessment, DuplicateFlag, FlagStatus, Membership, Person
-from .rows import fetch_rows
+from .rows import fetch_rows, int_array
 
 logger = logging.getLogger(__name__)
 
@@ -434,53 +434,98 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
             )
             if updated:
                 _ShareThrough.objects.filter(duplicateflag_id=flag_id).delete()
-                _ShareThrough.objects.bulk_create(
-                    _ShareThrough(duplicateflag_id=flag_id, question_id=q) for q in sorted(row.shared)
-                )
+                _add_shared_questions([(flag_id, q) for q in sorted(row.shared)])
                 result.refreshed += 1
             else:
                 result.unchanged += 1
 
         if new:
-            DuplicateFlag.objects.bulk_create(
-                [
-                    DuplicateFlag(
-                        earlier_id=row.earlier_id,
-                        later_id=row.later_id,
-                        asked_again_by_id=row.asked_again_by_id,
-                        shared_count=len(row.shared),
-                        shared_ids=row.shared_ids,
-                        days_apart=row.days_apart,
-                        avoidable=row.avoidable,
-                        estimated_cost_pence=row.estimated_cost_pence,
-                    )
-                    for row in new
-                ],
-                ignore_conflicts=True,
-                batch_size=2000,
-            )
-            new_keys = {row.key for row in new}
-            ids = {
-                (earlier_id, later_id): flag_id
-                for flag_id, earlier_id, later_id in fetch_rows(
-                    DuplicateFlag.objects.filter(later_id__any=sorted({r.later_id for r in new}))
-                    .order_by()
-                    .values_list("id", "earlier_id", "later_id")
-                )
-                if (earlier_id, later_id) in new_keys
-            }
-            _ShareThrough.objects.bulk_create(
-                [
-                    _ShareThrough(duplicateflag_id=ids[row.key], question_id=q)
-                    for row in new
-                    if row.key in ids
-                    for q in sorted(row.shared)
-                ],
-                ignore_conflicts=True,
-                batch_size=10000,
+            ids = _insert_flags(new)
+            _add_shared_questions(
+                [(ids[row.key], q) for row in new if row.key in ids for q in sorted(row.shared)]
             )
             result.created += len(new)
     return result
+
+
+def _insert_flags(rows: list[FlagRow]) -> dict[tuple[int, int], int]:
+    """Insert new flags, leaving any pair already flagged (a race with another worker), and
+    return {(earlier, later): id} of those inserted. A first rescan inserts over a hundred
+    thousand: on PostgreSQL each column goes as one array that the database unnests, with no
+    model instance a row, and the ids come back from the same statement."""
+    if connection.vendor != "postgresql":
+        DuplicateFlag.objects.bulk_create(
+            [
+                DuplicateFlag(
+                    earlier_id=row.earlier_id,
+                    later_id=row.later_id,
+                    asked_again_by_id=row.asked_again_by_id,
+                    shared_count=len(row.shared),
+                    shared_ids=row.shared_ids,
+                    days_apart=row.days_apart,
+                    avoidable=row.avoidable,
+                    estimated_cost_pence=row.estimated_cost_pence,
+                )
+                for row in rows
+            ],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        wanted = {row.key for row in rows}
+        return {
+            (earlier_id, later_id): flag_id
+            for flag_id, earlier_id, later_id in DuplicateFlag.objects.filter(
+                later_id__in=sorted({row.later_id for row in rows})
+            ).values_list("id", "earlier_id", "later_id")
+            if (earlier_id, later_id) in wanted
+        }
+    now = timezone.now()
+    columns = {
+        "earlier_id": int_array(row.earlier_id for row in rows),
+        "later_id": int_array(row.later_id for row in rows),
+        "asked_again_by_id": int_array(row.asked_again_by_id for row in rows),
+        "shared_count": int_array(len(row.shared) for row in rows),
+        "days_apart": int_array(row.days_apart for row in rows),
+        "avoidable": "{" + ",".join("t" if row.avoidable else "f" for row in rows) + "}",
+        "estimated_cost_pence": int_array(row.estimated_cost_pence for row in rows),
+    }
+    shared_ids = ";".join(row.shared_ids for row in rows)  # digits and commas only
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(DuplicateFlag._meta.db_table)}"  # noqa: S608 (our names)
+            f" ({names}, shared_ids, status, review_reason, created_at, updated_at)"
+            f" SELECT {names}, shared_ids, %s, '', %s, %s FROM unnest("
+            " %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[], %s::bool[], %s::int[],"
+            " string_to_array(%s, ';')"
+            f") AS new ({names}, shared_ids)"
+            " ON CONFLICT DO NOTHING RETURNING earlier_id, later_id, id",
+            [FlagStatus.OPEN, now, now, *columns.values(), shared_ids],
+        )
+        return {(earlier_id, later_id): flag_id for earlier_id, later_id, flag_id in cursor.fetchall()}
+
+
+def _add_shared_questions(rows: list[tuple[int, int]]) -> None:
+    """Add (flag id, question id) rows, leaving any already there. A first rescan adds hundreds
+    of thousands: on PostgreSQL they go as two arrays of ids that the database unnests, with no
+    model instance a row."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        _ShareThrough.objects.bulk_create(
+            [_ShareThrough(duplicateflag_id=f, question_id=q) for f, q in rows],
+            ignore_conflicts=True,
+            batch_size=5000,
+        )
+        return
+    flag_ids, question_ids = zip(*rows, strict=True)
+    table = connection.ops.quote_name(_ShareThrough._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (duplicateflag_id, question_id)"  # noqa: S608 (our table's name)
+            " SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
+            [int_array(flag_ids), int_array(question_ids)],
+        )
 
 
 # The incremental check and the rescan --------------------------------------------------

@@ -6,6 +6,8 @@ Registered on integer and relation fields only, so a JSON key named "any" keeps 
 from django.db.models import ForeignObject, IntegerField
 from django.db.models.lookups import In, Lookup
 
+from .rows import int_array
+
 
 class AnyOf(Lookup):
     lookup_name = "any"
@@ -16,9 +18,7 @@ class AnyOf(Lookup):
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        # The array's text, written at C speed rather than dumped element by element.
-        ids = "{" + ",".join(map(str, map(int, self.rhs))) + "}"
-        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids]
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, int_array(self.rhs)]
 
 
 IntegerField.register_lookup(AnyOf)

@@ -3,6 +3,8 @@ loaders instead of Django's Python ones where that matters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
@@ -25,3 +27,9 @@ def fetch_rows(queryset) -> list[tuple]:
         cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def int_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers ("{1,2,3}"), to send many ids as one parameter:
+    written at C speed, where psycopg would dump a list element by element."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
