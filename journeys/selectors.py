@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
 from consent import access_log
 from consent.models import BasisKind, Category
 from consent.policy import Basis, Scope, access_person, assigned_family_ids, viewer_for, visible_persons
 
-from .models import Answer, Assessment, Contact, Family, Membership, Person
+from .models import Answer, Assessment, Contact, Family, Membership, Person, PersonIdentifier
 from .rows import fetch_rows
 
 
@@ -166,7 +166,11 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
 
 def person_search(*, user, q: str = "") -> QuerySet[Person]:
     """People the user may know of matching a name, or anyone with exactly this identifier
-    (to link a new record without revealing what other agencies hold)."""
+    (to link a new record without revealing what other agencies hold).
+
+    The name or identifier narrows the county to a few candidates first, and only they are
+    checked against rule 10, which looks into each one's records: asked of every person in a
+    county, that check takes seconds."""
     viewer = viewer_for(user)
     q = (q or "").strip()
     visible = visible_persons(viewer)
@@ -178,12 +182,18 @@ def person_search(*, user, q: str = "") -> QuerySet[Person]:
             Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
         )
     compact = q.replace(" ", "").upper()
-    matches = visible.filter(terms | Q(identifiers__value=compact))
+    by_identifier = Q(pk__in=PersonIdentifier.objects.filter(value=compact).values("person_id"))
+    candidates = list(Person.objects.filter(terms | by_identifier).values_list("pk", flat=True))
+    known = list(visible.filter(pk__any=candidates).values_list("pk", flat=True))
+    shown = known
     if viewer.is_staff_member and not viewer.is_advocate:
-        matches = matches | Person.objects.filter(identifiers__value=compact)
+        shown = known + list(Person.objects.filter(by_identifier).values_list("pk", flat=True))
     # `known`: false for an exact-identifier match the agency may not open yet (rule 10).
-    known = Exists(visible_persons(viewer).filter(pk=OuterRef("pk")))
-    return matches.distinct().annotate(known=known).order_by("family_name", "given_name")
+    return (
+        Person.objects.filter(pk__any=shown)
+        .annotate(known=Case(When(pk__any=known, then=Value(True)), default=Value(False)))
+        .order_by("family_name", "given_name")
+    )
 
 
 def families_visible(*, user) -> QuerySet[Family]:
