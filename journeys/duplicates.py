@@ -52,10 +52,6 @@ class Item(NamedTuple):
     questions: frozenset[int]  # every question the assessment holds an answer to
     asked: frozenset[int]  # the questions it asked afresh (answers not reused)
 
-    @property
-    def order_key(self) -> tuple:
-        return (self.completed_at, self.id)
-
 
 class Candidate(NamedTuple):
     """A pair of one person's assessments that asked the same questions again."""
