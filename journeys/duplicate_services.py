@@ -31,7 +31,7 @@ from consent.events import record_event
 from consent.models import Category, ConsentGrant
 
 from .duplicates import Candidate, Item, Rules, candidates_involving, find_candidates
-from .models import Assessment, DuplicateFlag, FlagStatus, Membership, Person
+from .models import Assessment, DuplicateFlag, FlagStatus, Membership, Person, question_id_sets
 from .rows import fetch_rows, int_array
 
 logger = logging.getLogger(__name__)
@@ -140,6 +140,10 @@ HEAD_FIELDS = (
 )
 
 
+# Assessments of one type share their question ids: each distinct text is read once.
+_question_sets = lru_cache(maxsize=65536)(question_id_sets)
+
+
 def _assessment_items(parts: list) -> list[tuple[Item, Meta]]:
     """Each assessment of these querysets that holds answers, as the detector's Item and its
     Meta, in (completed_at, id) order: one query, one row an assessment, its questions read from
@@ -155,17 +159,6 @@ def _assessment_items(parts: list) -> list[tuple[Item, Meta]]:
             # _make: the tuple is built in C, not through the named tuple's Python __new__.
             out.append((Item._make((row[0], row[1], row[2], row[3], *sets)), Meta._make(row[4:8])))
     return out
-
-
-@lru_cache(maxsize=65536)
-def _question_sets(question_ids: str) -> tuple[frozenset[int], frozenset[int]] | None:
-    """(questions held, questions asked afresh) from Assessment.question_ids; None for none."""
-    if not question_ids:
-        return None
-    ids = [int(part) for part in question_ids.split(",")]
-    held = frozenset(map(abs, ids))
-    asked = frozenset(i for i in ids if i > 0)
-    return held, (held if asked == held else asked)
 
 
 def _build(heads: list[tuple[Item, Meta]], memberships: list[tuple], loaded_person) -> Loaded:
@@ -475,7 +468,7 @@ def _insert_flags(rows: list[FlagRow]) -> dict[tuple[int, int], int]:
         return {
             (earlier_id, later_id): flag_id
             for flag_id, earlier_id, later_id in DuplicateFlag.objects.filter(
-                later_id__in=sorted({row.later_id for row in rows})
+                later_id__any=sorted({row.later_id for row in rows})
             ).values_list("id", "earlier_id", "later_id")
             if (earlier_id, later_id) in wanted
         }

@@ -123,10 +123,9 @@ def find_candidates(items: Sequence[Item], rules: Rules) -> list[Candidate]:
         while window and (day - window[0].completed_on).days > rules.window_days:
             window.popleft()
         for earlier in window:
-            if earlier.id != item.id:
-                candidate = compare(earlier, item, rules)
-                if candidate is not None:
-                    found.append(candidate)
+            candidate = compare(earlier, item, rules)
+            if candidate is not None:
+                found.append(candidate)
         window.append(item)
     return found
 

@@ -247,6 +247,16 @@ def question_ids_text(answers: Iterable[tuple[int, bool]]) -> str:
     return ",".join(str(-q if reused else q) for q, reused in sorted(answers))
 
 
+def question_id_sets(question_ids: str) -> tuple[frozenset[int], frozenset[int]] | None:
+    """Read back question_ids_text: (questions held, questions asked afresh); None for none."""
+    if not question_ids:
+        return None
+    ids = [int(part) for part in question_ids.split(",")]
+    held = frozenset(map(abs, ids))
+    asked = frozenset(i for i in ids if i > 0)
+    return held, (held if asked == held else asked)
+
+
 class Assessment(WithholdingFields):
     assessment_type = models.ForeignKey(AssessmentType, on_delete=models.PROTECT)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assessments")

@@ -182,12 +182,12 @@ def person_search(*, user, q: str = "") -> QuerySet[Person]:
             Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
         )
     compact = q.replace(" ", "").upper()
-    by_identifier = Q(pk__in=PersonIdentifier.objects.filter(value=compact).values("person_id"))
-    candidates = list(Person.objects.filter(terms | by_identifier).values_list("pk", flat=True))
+    identified = list(PersonIdentifier.objects.filter(value=compact).values_list("person_id", flat=True))
+    candidates = list(Person.objects.filter(terms).values_list("pk", flat=True)) + identified
     known = list(visible.filter(pk__any=candidates).values_list("pk", flat=True))
     shown = known
     if viewer.is_staff_member and not viewer.is_advocate:
-        shown = known + list(Person.objects.filter(by_identifier).values_list("pk", flat=True))
+        shown = known + identified
     # `known`: false for an exact-identifier match the agency may not open yet (rule 10).
     return (
         Person.objects.filter(pk__any=shown)
