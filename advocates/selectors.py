@@ -242,6 +242,7 @@ class MapContact:
     id: int
     occurred_at: datetime
     agency_id: int
+    recording_agency_id: int
     contact_type_id: int
     sensitivity: str
     demand_type: str
@@ -333,6 +334,7 @@ def family_journey(
                 "person_id",
                 "contact__occurred_at",
                 "contact__agency_id",
+                "contact__recording_agency_id",
                 "contact__contact_type_id",
                 "contact__sensitivity",
                 "contact__demand_type",
@@ -340,11 +342,19 @@ def family_journey(
             )
             .order_by()
         ):
-            cid, pid, occurred_at, agency_id, type_id, sensitivity, demand, duration = row
+            cid, pid, occurred_at, agency_id, recorder_id, type_id, sensitivity, demand, duration = row
             contact = contacts.get(cid)
             if contact is None:
                 contact = contacts[cid] = MapContact(
-                    cid, occurred_at, agency_id, type_id, sensitivity, demand, duration, _day(occurred_at, tz)
+                    cid,
+                    occurred_at,
+                    agency_id,
+                    recorder_id,
+                    type_id,
+                    sensitivity,
+                    demand,
+                    duration,
+                    _day(occurred_at, tz),
                 )
             contact.person_ids.add(pid)
             shown_via[pid].add(cid)
@@ -488,7 +498,9 @@ def family_journey(
     notes_shown = set()
     for c in timeline:
         if c.recorded_by_id == user.pk or any(
-            scopes[p].basis_for(category=Category.NOTES, agency_id=c.agency_id, label=c.sensitivity)
+            scopes[p].basis_for(
+                category=Category.NOTES, recording_agency_id=c.recording_agency_id, label=c.sensitivity
+            )
             for p in contacts[c.pk].person_ids
         ):
             notes_shown.add(c.pk)
@@ -529,18 +541,26 @@ def _log_journey_access(*, user, viewer, journey: Journey, shown_via: dict[int, 
             if a.subject_person_id == person.pk
             or (
                 a.subject_family_id is not None
-                and scope.basis_for(category=Category.ASSESSMENTS, agency_id=a.agency_id, label=a.sensitivity)
+                and scope.basis_for(
+                    category=Category.ASSESSMENTS,
+                    recording_agency_id=a.recording_agency_id,
+                    label=a.sensitivity,
+                )
             )
         ]
         if not shown_contacts and not shown_assessments:
             continue
         bases: set[Basis] = {Basis(BasisKind.ASSIGNMENT, journey.assignment.pk)}
         for c in shown_contacts:
-            basis = scope.basis_for(category=Category.CONTACTS, agency_id=c.agency_id, label=c.sensitivity)
+            basis = scope.basis_for(
+                category=Category.CONTACTS, recording_agency_id=c.recording_agency_id, label=c.sensitivity
+            )
             if basis:
                 bases.add(basis)
         for a in shown_assessments:
-            basis = scope.basis_for(category=Category.ASSESSMENTS, agency_id=a.agency_id, label=a.sensitivity)
+            basis = scope.basis_for(
+                category=Category.ASSESSMENTS, recording_agency_id=a.recording_agency_id, label=a.sensitivity
+            )
             if basis:
                 bases.add(basis)
         agencies = {c.agency_id for c in shown_contacts} | {a.agency_id for a in shown_assessments}
@@ -580,7 +600,9 @@ def recent_contacts_for_same_again(
     result = [found[i] for i in unique if i in found]
     for c in result:
         c.notes_visible = c.recorded_by_id == user.pk or any(
-            scopes[p.pk].basis_for(category=Category.NOTES, agency_id=c.agency_id, label=c.sensitivity)
+            scopes[p.pk].basis_for(
+                category=Category.NOTES, recording_agency_id=c.recording_agency_id, label=c.sensitivity
+            )
             for p in c.persons.all()
         )
     return result

@@ -99,7 +99,8 @@ def build_family(rng: random.Random):
     ]
     contacts = Contact.objects.bulk_create(
         Contact(
-            agency=rng.choice(agencies),
+            agency=(agency := rng.choice(agencies)),
+            recording_agency=agency,
             contact_type=rng.choice(types),
             family=family,
             occurred_at=now - timedelta(days=rng.randint(1, 730), minutes=rng.randint(0, 600)),

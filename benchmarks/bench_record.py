@@ -33,10 +33,11 @@ RUNS = int(os.environ.get("BENCH_RECORD_RUNS", "40"))
 FLOOR_SQL = """
 SELECT c.id, c.occurred_at, c.channel, c.duration_minutes, c.summary, c.purpose, c.outcome,
        c.demand_type, c.sensitivity, c.recorded_via, c.external_id, c.family_id,
-       a.code, a.id, t.code
+       a.code, a.id, r.code, r.id, t.code
 FROM journeys_contact c
 JOIN journeys_contact_persons cp ON cp.contact_id = c.id
 JOIN agencies_agency a ON a.id = c.agency_id
+JOIN agencies_agency r ON r.id = c.recording_agency_id
 JOIN agencies_contacttype t ON t.id = c.contact_type_id
 WHERE cp.person_id = %s
 ORDER BY c.occurred_at DESC, c.id DESC
@@ -56,6 +57,8 @@ FLOOR_COLUMNS = [
     "family",
     "agency",
     "agency_id",
+    "recording_agency",
+    "recording_agency_id",
     "contact_type",
 ]
 
@@ -87,6 +90,7 @@ def build() -> tuple[Person, object]:
         [
             Contact(
                 agency=agencies[i % AGENCIES],
+                recording_agency=agencies[i % AGENCIES],
                 contact_type=kinds[i % 4],
                 occurred_at=now - timedelta(hours=3 * i + 1),
                 channel="phone",

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Role, Sector
-from journeys.models import Assessment, Contact, Membership, Person, Sensitivity
+from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant
 
@@ -198,20 +198,35 @@ def visible_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Pers
     agency = viewer.agency_id
     known = (
         Q(registered_by_id=agency)
-        | Exists(Contact.persons.through.objects.filter(person_id=OuterRef("pk"), contact__agency_id=agency))
-        | Exists(Assessment.objects.filter(subject_person_id=OuterRef("pk"), agency_id=agency))
+        | Exists(
+            Contact.persons.through.objects.filter(
+                person_id=OuterRef("pk"), contact__recording_agency_id=agency
+            )
+        )
+        | Exists(Assessment.objects.filter(subject_person_id=OuterRef("pk"), recording_agency_id=agency))
         | Exists(active_grants(at).filter(subject_id=OuterRef("pk"), agency_id=agency))
         | Exists(open_break_glass(at).filter(subject_id=OuterRef("pk"), user_id=viewer.user.pk))
     )
     return Person.objects.filter(known)
 
 
+def contact_recording(viewer: Viewer, *, agency_id: int) -> str | None:
+    """How this viewer may record a contact with that agency, or None when they may not: staff
+    record their own agency's contacts; an advocate also logs the contacts a family reports
+    having had with other agencies (recorded by the advocacy service: rule 1)."""
+    if not viewer.is_staff_member:
+        return None
+    if agency_id == viewer.agency_id:
+        return RecordedVia.AGENCY
+    return RecordedVia.ADVOCATE if viewer.is_advocate else None
+
+
 def own_agency_records(viewer: Viewer, qs: QuerySet, person_field: str) -> QuerySet:
-    """The viewer's own agency's records (rule 1). An advocate's are limited to members of the
-    families assigned to them (rule 3), so a colleague's caseload stays closed."""
+    """The records the viewer's own agency recorded (rule 1). An advocate's are limited to
+    members of the families assigned to them (rule 3), so a colleague's caseload stays closed."""
     if not viewer.is_staff_member:
         return qs.none()
-    qs = qs.filter(agency_id=viewer.agency_id)
+    qs = qs.filter(recording_agency_id=viewer.agency_id)
     if viewer.is_advocate:
         qs = qs.filter(**{f"{person_field}__in": visible_persons(viewer).values("pk")}).distinct()
     return qs
@@ -236,11 +251,11 @@ class Scope:
     via_assignment: bool = False
     for_subject: bool = False  # the person or their parent: rule 6 withholding applies
 
-    def basis_for(self, *, category: str, agency_id: int, label: str) -> Basis | None:
-        """The basis on which one record may be shown, or None when it may not."""
+    def basis_for(self, *, category: str, recording_agency_id: int, label: str) -> Basis | None:
+        """The basis on which one record, recorded by that agency, may be shown, or None."""
         if self.everything is not None:
             return self.everything
-        if self.own_agency_id is not None and agency_id == self.own_agency_id:
+        if self.own_agency_id is not None and recording_agency_id == self.own_agency_id:
             return Basis(BasisKind.OWN_AGENCY, self.own_agency_id)
         for grant in self.grants:
             if category in grant.categories and label in grant.labels:
@@ -253,7 +268,7 @@ class Scope:
             return Q()
         parts = Q(pk__in=[])
         if self.own_agency_id is not None:
-            parts |= Q(agency_id=self.own_agency_id)
+            parts |= Q(recording_agency_id=self.own_agency_id)
         labels = set().union(*(g.labels for g in self.grants if category in g.categories))
         if labels:
             parts |= Q(sensitivity__in=sorted(labels))
@@ -263,13 +278,15 @@ class Scope:
         """A person's phone, email and address are a record of the agency that registered
         them, in the 'contact details' category."""
         return self.basis_for(
-            category=Category.CONTACT_DETAILS, agency_id=registered_by_id or 0, label=Sensitivity.GENERAL
+            category=Category.CONTACT_DETAILS,
+            recording_agency_id=registered_by_id or 0,
+            label=Sensitivity.GENERAL,
         )
 
-    def shows_notes(self, *, agency_id: int, label: str) -> Basis | None:
+    def shows_notes(self, *, recording_agency_id: int, label: str) -> Basis | None:
         """Whether a shown contact's free text (summary, purpose, outcome) may be shown too:
         the 'notes' category. Without it, another agency's contact shows only that it happened."""
-        return self.basis_for(category=Category.NOTES, agency_id=agency_id, label=label)
+        return self.basis_for(category=Category.NOTES, recording_agency_id=recording_agency_id, label=label)
 
     @property
     def sees_other_agencies(self) -> bool:
@@ -449,6 +466,7 @@ __all__ = [
     "access_person",
     "active_grants",
     "agency_could_see",
+    "contact_recording",
     "scope_for",
     "scopes_for_family",
     "viewer_for",

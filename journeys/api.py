@@ -70,8 +70,14 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class ContactOutputSerializer(serializers.ModelSerializer):
-    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    agency = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The agency the contact was with."
+    )
     agency_id = serializers.IntegerField(read_only=True)
+    recording_agency = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The agency that recorded it."
+    )
+    recording_agency_id = serializers.IntegerField(read_only=True)
     contact_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     persons = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -83,6 +89,8 @@ class ContactOutputSerializer(serializers.ModelSerializer):
             "family",
             "agency",
             "agency_id",
+            "recording_agency",
+            "recording_agency_id",
             "contact_type",
             "occurred_at",
             "channel",
@@ -260,21 +268,6 @@ class ContactInputSerializer(serializers.Serializer):
     sensitivity = serializers.ChoiceField(choices=Sensitivity.choices, required=False)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
 
-    def validate(self, data):
-        viewer = viewer_for(self.context["request"].user)
-        agency = data.get("agency")
-        if agency is None or agency.pk == viewer.agency_id:
-            data["agency"] = Agency.objects.get(pk=viewer.agency_id)
-            data["recorded_via"] = "agency"
-        elif viewer.is_advocate:
-            # Families tell their advocate about contacts with other agencies.
-            data["recorded_via"] = "advocate"
-        else:
-            raise serializers.ValidationError(
-                {"agency": ["You may record contacts for your own agency only."]}
-            )
-        return data
-
 
 class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Contacts your agency recorded; POST one contact or a list (all or nothing)."""
@@ -286,7 +279,7 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         viewer = viewer_for(self.request.user)
         return (
             own_agency_records(viewer, Contact.objects.all(), "persons")
-            .select_related("agency", "contact_type")
+            .select_related("agency", "recording_agency", "contact_type")
             .prefetch_related("persons")
             .order_by("-occurred_at", "-id")
         )

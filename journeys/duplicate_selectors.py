@@ -270,7 +270,9 @@ def tell_us_once(
         assessment = answer.assessment
         basis = (
             scope.basis_for(
-                category=Category.ASSESSMENTS, agency_id=assessment.agency_id, label=assessment.sensitivity
+                category=Category.ASSESSMENTS,
+                recording_agency_id=assessment.recording_agency_id,
+                label=assessment.sensitivity,
             )
             if scope is not None and assessment.subject_person_id is not None
             else None

@@ -188,12 +188,32 @@ class WithholdingFields(models.Model):
         abstract = True
 
 
-class Contact(WithholdingFields):
+class AgencyRecord(WithholdingFields):
+    """A record an agency made: rule 1 reads the agency that recorded it, which for a contact
+    may differ from the agency the contact was with (an advocate logs a family's police contact)."""
+
+    recording_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The agency whose staff or system recorded it: its own record (rule 1).",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Contact(AgencyRecord):
     persons = models.ManyToManyField(Person, related_name="contacts")
     family = models.ForeignKey(
         Family, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contacts")
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        help_text="The agency the contact was with.",
+    )
     contact_type = models.ForeignKey(ContactType, on_delete=models.PROTECT)
     occurred_at = models.DateTimeField()
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -214,13 +234,14 @@ class Contact(WithholdingFields):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["agency", "occurred_at"]),
+            models.Index(fields=["recording_agency", "occurred_at"]),
             models.Index(fields=["family", "occurred_at"]),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "external_id"],
+                fields=["recording_agency", "external_id"],
                 condition=Q(external_id__isnull=False),
-                name="contact_external_id_unique_per_agency",
+                name="contact_external_id_unique_per_recording_agency",
             ),
             models.CheckConstraint(condition=Q(channel__in=Channel.values), name="contact_channel_valid"),
             models.CheckConstraint(
@@ -257,7 +278,7 @@ def question_id_sets(question_ids: str) -> tuple[frozenset[int], frozenset[int]]
     return held, (held if asked == held else asked)
 
 
-class Assessment(WithholdingFields):
+class Assessment(AgencyRecord):
     assessment_type = models.ForeignKey(AssessmentType, on_delete=models.PROTECT)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assessments")
     subject_person = models.ForeignKey(
@@ -286,6 +307,7 @@ class Assessment(WithholdingFields):
         indexes = [
             models.Index(fields=["subject_person", "completed_at"]),
             models.Index(fields=["subject_family", "completed_at"]),
+            models.Index(fields=["recording_agency", "completed_at"]),
         ]
         constraints = [
             models.CheckConstraint(

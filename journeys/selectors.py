@@ -60,6 +60,8 @@ CONTACT_ROW_FIELDS = (
     ("family", "family_id"),
     ("agency", "agency__code"),
     ("agency_id", "agency_id"),
+    ("recording_agency", "recording_agency__code"),
+    ("recording_agency_id", "recording_agency_id"),
     ("contact_type", "contact_type__code"),
     ("occurred_at", "occurred_at"),
     ("channel", "channel"),
@@ -84,11 +86,13 @@ def _contact_rows(contacts: QuerySet, scope: Scope, bases: set[Basis], names: se
     for row in rows:
         item = dict(zip(keys, row, strict=False))
         names.add(row[-1])
-        pair = (item["agency_id"], item["sensitivity"])
+        pair = (item["recording_agency_id"], item["sensitivity"])
         notes_shown = decided.get(pair)
         if notes_shown is None:
-            bases.add(scope.basis_for(category=Category.CONTACTS, agency_id=pair[0], label=pair[1]))
-            notes_shown = decided[pair] = scope.shows_notes(agency_id=pair[0], label=pair[1]) is not None
+            bases.add(scope.basis_for(category=Category.CONTACTS, recording_agency_id=pair[0], label=pair[1]))
+            notes_shown = decided[pair] = (
+                scope.shows_notes(recording_agency_id=pair[0], label=pair[1]) is not None
+            )
         if not notes_shown:
             item["summary"] = item["purpose"] = item["outcome"] = ""
         item["notes_shown"] = notes_shown
@@ -110,7 +114,7 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
     if contact_rows:
         contacts = _contact_rows(scoped_contacts, scope, bases, agency_names)
     else:
-        contacts = list(scoped_contacts.prefetch_related("agency", "contact_type"))
+        contacts = list(scoped_contacts.prefetch_related("agency", "recording_agency", "contact_type"))
     assessments = list(
         _scoped(Assessment.objects.filter(subject_person=person), scope, Category.ASSESSMENTS)
         .select_related("agency", "assessment_type")
@@ -118,18 +122,24 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
         .order_by("-completed_at", "-id")
     )
     bases |= {
-        scope.basis_for(category=Category.ASSESSMENTS, agency_id=a.agency_id, label=a.sensitivity)
+        scope.basis_for(
+            category=Category.ASSESSMENTS, recording_agency_id=a.recording_agency_id, label=a.sensitivity
+        )
         for a in assessments
     }
     if not contact_rows:
         bases |= {
-            scope.basis_for(category=Category.CONTACTS, agency_id=c.agency_id, label=c.sensitivity)
+            scope.basis_for(
+                category=Category.CONTACTS, recording_agency_id=c.recording_agency_id, label=c.sensitivity
+            )
             for c in contacts
         }
         for contact in contacts:
             # The 'notes' category: without it another agency's contact shows only that it
             # happened. These instances are for display only and are never saved.
-            note_basis = scope.shows_notes(agency_id=contact.agency_id, label=contact.sensitivity)
+            note_basis = scope.shows_notes(
+                recording_agency_id=contact.recording_agency_id, label=contact.sensitivity
+            )
             contact.notes_shown = note_basis is not None
             if note_basis is None:
                 contact.summary = contact.purpose = contact.outcome = ""

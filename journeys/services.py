@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from agencies.models import Agency, AssessmentType, ContactType, Question
+from consent import policy
 from consent.events import record_event
 
 from .identifiers import normalise, validate_identifier
@@ -151,8 +152,8 @@ def contact_record(
     external_id: str | None = None,
     **extra,
 ) -> tuple[Contact, bool]:
-    """Record one contact. Returns (contact, created); re-sending an agency's external_id
-    returns the stored contact and writes nothing."""
+    """Record one contact. Returns (contact, created); re-sending an external_id that the
+    recording agency already stored returns that contact and writes nothing."""
     contacts = contacts_record(
         items=[
             {
@@ -172,8 +173,39 @@ def contact_record(
     return contacts[0]
 
 
-def contacts_record(*, items: list[dict], actor) -> list[tuple[Contact, bool]]:
-    """Record several contacts all-or-nothing; each is (contact, created)."""
+def _recorder(actor, recording_agency: Agency | None):
+    """Who records: staff record as their own agency, as the policy says they may; a system
+    load (no staff actor) as the agency it names, or the agency each contact was with."""
+    viewer = policy.viewer_for(actor)
+    if viewer.is_staff_member:
+        return viewer, viewer.agency_id
+    return None, recording_agency.pk if recording_agency is not None else None
+
+
+def _replayed(viewer, recorder_id: int, external_id: str) -> Contact | None:
+    """The contact this recording agency already stored under this external id, or None. Only
+    the caller's own agency's record can answer a replay (rule 11), and an advocate's only
+    where it is about a family assigned to them; another record under the id is an error that
+    shows nothing of it."""
+    existing = Contact.objects.filter(recording_agency_id=recorder_id, external_id=external_id).first()
+    if existing is None or viewer is None:
+        return existing
+    if not policy.own_agency_records(viewer, Contact.objects.filter(pk=existing.pk), "persons").exists():
+        raise ValidationError({"external_id": "Your agency has already used this external id for a contact."})
+    return existing
+
+
+def contacts_record(
+    *, items: list[dict], actor, recording_agency: Agency | None = None
+) -> list[tuple[Contact, bool]]:
+    """Record several contacts all-or-nothing; each is (contact, created).
+
+    Every contact is stored with the agency it was with and the agency that recorded it; an
+    external id belongs to the recording agency, so one agency's ids never collide with or
+    reveal another's."""
+    if not items:
+        raise ValidationError({"items": "Send at least one contact."})
+    viewer, fixed_recorder = _recorder(actor, recording_agency)
     results: list[tuple[Contact, bool]] = []
     errors: dict[int, object] = {}
     with transaction.atomic():
@@ -182,16 +214,24 @@ def contacts_record(*, items: list[dict], actor) -> list[tuple[Contact, bool]]:
             persons = data.pop("persons")
             external_id = data.get("external_id") or None
             data["external_id"] = external_id
-            if external_id:
-                existing = Contact.objects.filter(agency=data["agency"], external_id=external_id).first()
-                if existing is not None:
-                    results.append((existing, False))
-                    continue
             try:
+                if data.get("agency") is None and viewer is not None:
+                    data["agency"] = Agency.objects.get(pk=viewer.agency_id)
+                recorder_id = fixed_recorder or data["agency"].pk
+                if viewer is not None:
+                    via = policy.contact_recording(viewer, agency_id=data["agency"].pk)
+                    if via is None:
+                        raise ValidationError({"agency": "You may record contacts for your own agency only."})
+                    data["recorded_via"] = via
+                if external_id:
+                    existing = _replayed(viewer, recorder_id, external_id)
+                    if existing is not None:
+                        results.append((existing, False))
+                        continue
                 data = _contact_fields(data)
                 if not persons:
                     raise ValidationError({"persons": "Choose at least one person."})
-                contact = Contact(**data)
+                contact = Contact(recording_agency_id=recorder_id, **data)
                 # Field checks give clear messages; the database's constraints still guard the
                 # rest, and the external id was looked up above, so skip the per-row queries.
                 contact.full_clean(exclude=["persons"], validate_unique=False, validate_constraints=False)
@@ -246,10 +286,13 @@ def assessment_record(
         errors.setdefault("answers", []).append("Answer each question once.")
     if errors:
         raise ValidationError(errors)
+    agency = agency or assessment_type.agency
+    viewer, _ = _recorder(actor, agency)
     with transaction.atomic():
         assessment = Assessment(
             assessment_type=assessment_type,
-            agency=agency or assessment_type.agency,
+            agency=agency,
+            recording_agency_id=viewer.agency_id if viewer is not None else agency.pk,
             subject_person=subject_person,
             subject_family=subject_family,
             completed_at=completed_at,

@@ -346,14 +346,16 @@ TABLES = {
     "identifier": (PersonIdentifier, ("person_id", "scheme", "value")),
     "contact": (
         Contact,
-        ("id", "family_id", "agency_id", "contact_type_id", "occurred_at", "channel", "duration_minutes",
+        ("id", "family_id", "agency_id", "recording_agency_id", "contact_type_id", "occurred_at", "channel",
+         "duration_minutes",
          "summary", "purpose", "outcome", "demand_type", "sensitivity", "recorded_via", "external_id",
          "withheld_from_subject", "withheld_reason", "withheld_existence_shown", "created_at"),
     ),
     "contact_person": (Contact.persons.through, ("contact_id", "person_id")),
     "assessment": (
         Assessment,
-        ("id", "assessment_type_id", "agency_id", "subject_person_id", "subject_family_id", "started_at",
+        ("id", "assessment_type_id", "agency_id", "recording_agency_id", "subject_person_id",
+         "subject_family_id", "started_at",
          "completed_at", "sensitivity", "withheld_from_subject", "withheld_reason",
          "withheld_existence_shown", "created_at", "question_ids"),
     ),
@@ -583,6 +585,7 @@ class FamilyGenerator:
         window = WINDOW_DAYS * 86400
         contact_rows, link_rows = rows["contact"], rows["contact_person"]
         random, choice, sample = rng.random, rng.choice, rng.sample
+        advocacy_id = self.county.advocacy.id
         for agency, channel, demand, via in zip(drawn, channels, demands, vias, strict=True):
             contact_id = self.ids.take("contact")
             type_id, type_code, sensitivity, summary = choice(agency.contact_types)
@@ -593,6 +596,7 @@ class FamilyGenerator:
                     contact_id,
                     family_id,
                     agency.id,
+                    advocacy_id if via == "advocate" else agency.id,  # the advocate logged it
                     type_id,
                     occurred,
                     channel,
@@ -650,6 +654,7 @@ class FamilyGenerator:
                 (
                     assessment_id,
                     kind.id,
+                    kind.agency_id,
                     kind.agency_id,
                     person_id,
                     family,

@@ -122,6 +122,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     agency = factory.SubFactory(AgencyFactory)
+    recording_agency = factory.LazyAttribute(lambda o: o.agency)
     contact_type = factory.SubFactory(ContactTypeFactory)
     occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
     channel = "phone"
@@ -139,6 +140,7 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 
     assessment_type = factory.SubFactory(AssessmentTypeFactory)
     agency = factory.LazyAttribute(lambda o: o.assessment_type.agency)
+    recording_agency = factory.LazyAttribute(lambda o: o.agency)
     subject_person = factory.SubFactory(PersonFactory)
     completed_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
 

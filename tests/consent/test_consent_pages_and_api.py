@@ -142,6 +142,7 @@ def _record_of(n_contacts: int):
         [
             Contact(
                 agency=agencies[i % 8],
+                recording_agency=agencies[i % 8],
                 contact_type=kind,
                 occurred_at=timezone.now() - timedelta(hours=i),
                 channel="phone",

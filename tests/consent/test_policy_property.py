@@ -116,7 +116,9 @@ class RecordSelectorProperty(TestCase):
             if scope.for_subject and item.withheld_from_subject:
                 return False
             return (
-                scope.basis_for(category=category, agency_id=item.agency_id, label=item.sensitivity)
+                scope.basis_for(
+                    category=category, recording_agency_id=item.recording_agency_id, label=item.sensitivity
+                )
                 is not None
             )
 
@@ -132,10 +134,14 @@ class RecordSelectorProperty(TestCase):
         }
         for contact in record.contacts:
             notes = scope.basis_for(
-                category=Category.NOTES, agency_id=contact.agency_id, label=contact.sensitivity
+                category=Category.NOTES,
+                recording_agency_id=contact.recording_agency_id,
+                label=contact.sensitivity,
             )
             assert bool(contact.summary) == (notes is not None)
         details = scope.basis_for(
-            category=Category.CONTACT_DETAILS, agency_id=agencies[registered_by].pk, label=Sensitivity.GENERAL
+            category=Category.CONTACT_DETAILS,
+            recording_agency_id=agencies[registered_by].pk,
+            label=Sensitivity.GENERAL,
         )
         assert (record.person.phone == "01234 567890") == (details is not None)

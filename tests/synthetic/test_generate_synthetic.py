@@ -105,6 +105,7 @@ def test_rows_hold_together():
     Family.objects.create(reference="AFTER-LOAD", label="Added after the load")
     Contact.objects.create(
         agency_id=Contact.objects.first().agency_id,
+        recording_agency_id=Contact.objects.first().agency_id,
         contact_type_id=Contact.objects.first().contact_type_id,
         occurred_at=Contact.objects.first().occurred_at,
         channel="phone",
