@@ -1,7 +1,8 @@
-"""The administrator's admin: configuration only (DESIGN.md, "Roles"). Agencies, staff, contact
-types, unit costs, the question bank and assessment types are configured here. No person,
-family, contact, assessment, grant, token or log is registered anywhere in the admin: case
-records change only through the services, which check the policy and record audit events."""
+"""The administrator's admin: configuration only (DESIGN.md, "Who uses it, and for what").
+Agencies, staff, contact types, unit costs, the question bank and assessment types are
+configured here. No person, family, contact, assessment, grant, token or log is registered
+anywhere in the admin: case records change only through the services, which check the policy
+and record audit events."""
 
 from collections import defaultdict
 

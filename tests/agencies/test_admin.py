@@ -5,6 +5,7 @@ record; a citizen's account is out of the administrator's reach."""
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import ProtectedError
 from django.urls import reverse
 
@@ -130,6 +131,16 @@ def test_deleting_a_contact_type_with_contacts_says_how_many_and_deletes_nothing
     assert "1 contact<" in page and "Home visit with Police" not in page
     administrator.post(url, {"post": "yes"})
     assert ContactType.objects.filter(pk=visit.pk).exists()
+
+
+def test_deleting_an_advocate_with_a_family_says_how_many_and_names_no_family(administrator):
+    advocate = staff_user()
+    AssignmentFactory(advocate=advocate, family=FamilyFactory(label="The Quillfeather family"))
+    url = reverse("admin:auth_user_delete", args=[advocate.pk])
+    page = administrator.get(url).content.decode()
+    assert "1 assignment<" in page and "Quillfeather" not in page
+    administrator.post(url, {"post": "yes"})
+    assert get_user_model().objects.filter(pk=advocate.pk).exists()
 
 
 def test_configuration_nothing_uses_still_deletes(administrator):
