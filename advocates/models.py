@@ -11,7 +11,7 @@ class Assignment(models.Model):
     advocate = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
     )
-    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="assignments")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="assignments")
     started = models.DateField()
     ended = models.DateField(
         null=True,
@@ -47,7 +47,7 @@ class CaseConference(models.Model):
     """A meeting held with the family, not about it: the family attends unless a reason says
     why not."""
 
-    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="case_conferences")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="case_conferences")
     held_at = models.DateTimeField()
     place = models.CharField(max_length=200)
     agenda = models.TextField(blank=True)
@@ -110,7 +110,7 @@ class ConferenceAction(models.Model):
         "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     owner_person = models.ForeignKey(
-        "journeys.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "journeys.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     due = models.DateField()
     completed_at = models.DateTimeField(null=True, blank=True)

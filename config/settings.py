@@ -113,6 +113,9 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Sign-in attempts name citizens (their usernames are emails): no admin pages for them. Lift a
+# lockout with `manage.py axes_reset_username`.
+AXES_ENABLE_ADMIN = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

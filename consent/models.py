@@ -29,7 +29,7 @@ class ConsentGrant(models.Model):
     a change of scope revokes it and makes a new grant, so history answers 'who could see
     what on a given date'."""
 
-    subject = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_grants")
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consent_grants")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="consent_grants")
     categories = models.JSONField(help_text="Any of: " + ", ".join(Category.values))
     labels = models.JSONField(default=list, help_text="Any of: " + ", ".join(Sensitivity.values))
@@ -129,7 +129,7 @@ class BreakGlass(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="break_glasses")
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="break_glasses")
     reason = models.TextField()
     opened_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -194,14 +194,14 @@ class Concern(models.Model):
     by the agency's managers; its status and response are visible to the family."""
 
     subject_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="concerns"
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="concerns"
     )
     subject_family = models.ForeignKey(
-        "journeys.Family", null=True, blank=True, on_delete=models.CASCADE, related_name="concerns"
+        "journeys.Family", null=True, blank=True, on_delete=models.PROTECT, related_name="concerns"
     )
     about_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="concerns")
     about_contact = models.ForeignKey(
-        "journeys.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="concerns"
+        "journeys.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="concerns"
     )
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -249,7 +249,7 @@ class Invitation(models.Model):
     """An invitation for a person to set a password and use the portal. Only a hash of the
     token is kept; the link works once, and only until it expires."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="invitations")
     email = models.EmailField()
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
@@ -291,7 +291,7 @@ class CorrectionStatus(models.TextChoices):
 class CorrectionRequest(models.Model):
     """A person asks the agency that recorded them to correct their name or date of birth."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="correction_requests")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="correction_requests")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="correction_requests")
     field = models.CharField(max_length=16, choices=CorrectableField.choices)
     current_value = models.CharField(max_length=100)
@@ -349,7 +349,7 @@ class ExportStatus(models.TextChoices):
 class DataExport(models.Model):
     """Everything held about a person, gathered for them to download or print."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="data_exports")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="data_exports")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -129,6 +129,12 @@ def _build_viewer(user) -> Viewer:
     return viewer
 
 
+def administered_accounts(users: QuerySet) -> QuerySet:
+    """The accounts the administrator may list and change: not a citizen's. A citizen's account
+    is theirs alone, so no password, status or name of it is set or read in the admin."""
+    return users.exclude(Exists(Person.objects.filter(user=OuterRef("pk"))))
+
+
 def active_grants(at: datetime | None = None) -> QuerySet[ConsentGrant]:
     at = at or timezone.now()
     return ConsentGrant.objects.filter(valid_from__lte=at, expires_at__gt=at).filter(

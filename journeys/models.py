@@ -24,7 +24,7 @@ class Family(models.Model):
     reference = models.CharField(max_length=40, unique=True)
     label = models.CharField(max_length=200, help_text="How staff refer to the family.")
     registered_by = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -62,7 +62,7 @@ class Person(models.Model):
         Agency,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text="The agency that first recorded the person; it knows of them (rule 10).",
     )
@@ -91,8 +91,8 @@ class Relationship(models.TextChoices):
 
 
 class Membership(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="memberships")
     relationship = models.CharField(max_length=16, choices=Relationship.choices)
     parental_responsibility = models.BooleanField(default=False)
     started = models.DateField()
@@ -128,7 +128,7 @@ class IdentifierScheme(models.TextChoices):
 
 
 class PersonIdentifier(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identifiers")
     scheme = models.CharField(max_length=16, choices=IdentifierScheme.choices)
     value = models.CharField(max_length=40)
 
@@ -206,7 +206,7 @@ class AgencyRecord(WithholdingFields):
 class Contact(AgencyRecord):
     persons = models.ManyToManyField(Person, related_name="contacts")
     family = models.ForeignKey(
-        Family, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+        Family, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
     )
     agency = models.ForeignKey(
         Agency,
@@ -282,10 +282,10 @@ class Assessment(AgencyRecord):
     assessment_type = models.ForeignKey(AssessmentType, on_delete=models.PROTECT)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assessments")
     subject_person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="assessments"
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
     )
     subject_family = models.ForeignKey(
-        Family, null=True, blank=True, on_delete=models.CASCADE, related_name="assessments"
+        Family, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
     )
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField()
@@ -340,7 +340,7 @@ class Answer(models.Model):
         "self",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="reused_by",
         help_text="Told once: the earlier answer this one reuses instead of asking again.",
     )
@@ -363,8 +363,8 @@ class FlagStatus(models.TextChoices):
 class DuplicateFlag(models.Model):
     """One pair of assessments that asked the same questions again; one flag a pair."""
 
-    earlier = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
-    later = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="duplicate_flags")
+    earlier = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
+    later = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="duplicate_flags")
     asked_again_by = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     shared_questions = models.ManyToManyField(Question, related_name="+")
     shared_count = models.PositiveIntegerField()
