@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("advocates", "0003_case_conferences"),
-        ("journeys", "0004_protect_case_data"),
+        ("journeys", "0005_protect_case_data"),
     ]
 
     operations = [

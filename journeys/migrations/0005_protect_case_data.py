@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0001_initial"),
-        ("journeys", "0003_assessment_question_ids"),
+        ("journeys", "0004_recording_agency"),
     ]
 
     operations = [
