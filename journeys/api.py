@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
 from agencies.models import Agency, AssessmentType, ContactType
@@ -152,7 +153,10 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = PersonSerializer
 
     def get_queryset(self):
-        return selectors.person_search(user=self.request.user, q=self.request.query_params.get("q", ""))
+        try:
+            return selectors.person_search(user=self.request.user, q=self.request.query_params.get("q", ""))
+        except selectors.SearchRateLimited as exc:
+            raise Throttled(wait=exc.retry_after) from None
 
     def get_permissions(self):
         return [permissions.IsAuthenticated(), IsAgencyStaff()]
@@ -207,10 +211,16 @@ class MemberSerializer(serializers.Serializer):
 
 class FamilySerializer(serializers.ModelSerializer):
     members = serializers.SerializerMethodField()
+    members_not_sharing = serializers.SerializerMethodField(
+        help_text="Members an advocate may not name: they have not agreed to share."
+    )
 
     class Meta:
         model = Family
-        fields = ["id", "reference", "label", "members"]
+        fields = ["id", "reference", "label", "members", "members_not_sharing"]
+
+    def get_members_not_sharing(self, family) -> int | None:
+        return getattr(family, "unshared_members", None)
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, family):
