@@ -3,7 +3,13 @@ services (writes) and selectors (reads)."""
 
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
@@ -147,6 +153,17 @@ class AssessmentOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="A name, or an exact identifier (logged, rate-limited)")
+        ],
+        responses={
+            200: PersonSerializer(many=True),
+            429: OpenApiResponse(description="Too many identifier searches this minute: see Retry-After."),
+        },
+    )
+)
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """People the caller may know of; `?q=` searches names or an exact identifier."""
 
