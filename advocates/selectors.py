@@ -9,15 +9,23 @@ from datetime import date, datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, ContactType, Role, Sector
 from consent import access_log
-from consent.concerns import OPEN_STATUSES, concerns_for_family
+from consent.concerns import OPEN_STATUSES, concerns_for_family, hidden_from_advocate
 from consent.models import BasisKind, Category, Concern
-from consent.policy import Basis, Scope, assigned_family_ids, scopes_for_family, viewer_for
+from consent.policy import (
+    Basis,
+    Scope,
+    active_grants,
+    assigned_family_ids,
+    current_memberships,
+    scopes_for_family,
+    viewer_for,
+)
 from journeys.models import Assessment, Contact, DuplicateFlag, Family, FlagStatus, Membership, Person
 
 from . import costs, journey_map
@@ -89,6 +97,15 @@ def assigned_family(*, user, family_id, viewer=None) -> tuple[Family, Assignment
     return assignment.family, assignment
 
 
+def shared_scopes(viewer, family) -> tuple[dict[int, Scope], int]:
+    """The advocate's scopes over the members of one family (or several) who agreed to share
+    with the advocacy service, and how many members did not. Those others are only "a family
+    member who has not agreed to share": no name, date of birth, id or records (rule 3)."""
+    scopes = scopes_for_family(viewer, family)
+    shared = {person_id: scope for person_id, scope in scopes.items() if scope.names_person}
+    return shared, len(scopes) - len(shared)
+
+
 @dataclass
 class FamilyAccess:
     """What one request of an advocate's family page needs first, fetched once."""
@@ -98,14 +115,16 @@ class FamilyAccess:
     assignment: Assignment
     scopes: dict[int, Scope]
     members: list[Person]
+    unshared: int = 0  # members who have not agreed to share, shown only as a count
 
 
 def access_family(*, user, family_id) -> FamilyAccess:
-    """The assigned family, the viewer's scope over each member (consent policy) and the
-    members the viewer may know of; 404 alike for missing and not theirs."""
+    """The assigned family, the viewer's scope over each member who agreed to share with the
+    advocacy service (consent policy), those members, and how many others there are; 404
+    alike for missing and not theirs."""
     viewer = viewer_for(user)
     family, assignment = assigned_family(user=user, family_id=family_id, viewer=viewer)
-    scopes = scopes_for_family(viewer, family)
+    scopes, unshared = shared_scopes(viewer, family)
     members = [
         m.person
         for m in Membership.objects.filter(family=family, person_id__in=list(scopes))
@@ -113,7 +132,7 @@ def access_family(*, user, family_id) -> FamilyAccess:
         .select_related("person")
         .order_by("started", "person__date_of_birth")
     ]
-    return FamilyAccess(viewer, family, assignment, scopes, members)
+    return FamilyAccess(viewer, family, assignment, scopes, members, unshared)
 
 
 # Caseload --------------------------------------------------------------------------------
@@ -128,7 +147,7 @@ class CaseloadRow:
     contacts_30_days: int = 0
     open_flags: int = 0
     open_concerns: int = 0
-    consent_gaps: list[Person] = field(default_factory=list)
+    unshared: int = 0  # members who have not agreed to share, shown only as a count
     next_conference: datetime | None = None
     overdue_actions: int = 0
 
@@ -139,7 +158,7 @@ CASELOAD_SORTS = {
     "recent": lambda r: r.contacts_30_days,
     "flags": lambda r: r.open_flags,
     "concerns": lambda r: r.open_concerns,
-    "gaps": lambda r: len(r.consent_gaps),
+    "gaps": lambda r: r.unshared,
     "conference": lambda r: r.next_conference or datetime.max.replace(tzinfo=timezone.get_current_timezone()),
     "overdue": lambda r: r.overdue_actions,
 }
@@ -163,20 +182,21 @@ def caseload(*, user, sort: str = "family") -> list[CaseloadRow]:
         return []
     family_ids = [a.family_id for a in assignments]
     rows = {a.family_id: CaseloadRow(family=a.family, assignment=a) for a in assignments}
-    scopes = scopes_for_family(viewer, family_ids)
+    all_scopes = scopes_for_family(viewer, family_ids)
+    scopes = {person_id: scope for person_id, scope in all_scopes.items() if scope.names_person}
     person_family: dict[int, int] = {}
     for membership in (
-        Membership.objects.filter(family_id__in=family_ids, person_id__in=list(scopes))
+        Membership.objects.filter(family_id__in=family_ids, person_id__in=list(all_scopes))
         .filter(Q(ended__isnull=True) | Q(ended__gte=today))
         .select_related("person")
         .order_by("started", "person__date_of_birth")
     ):
         row = rows[membership.family_id]
+        if membership.person_id not in scopes:
+            row.unshared += 1
+            continue
         row.members.append(membership.person)
         person_family[membership.person_id] = membership.family_id
-        scope = scopes[membership.person_id]
-        if not scope.sees_other_agencies:
-            row.consent_gaps.append(membership.person)
     if scopes:
         links = ContactPerson.objects.filter(_contact_filter(scopes))
         for person_id, last in (
@@ -208,6 +228,7 @@ def caseload(*, user, sort: str = "family") -> list[CaseloadRow]:
     for family_id, person_id in (
         Concern.objects.filter(status__in=OPEN_STATUSES)
         .filter(Q(subject_family_id__in=family_ids) | Q(subject_person_id__in=list(person_family)))
+        .exclude(hidden_from_advocate(viewer))
         .values_list("subject_family_id", "subject_person_id")
     ):
         target = family_id if family_id in rows else person_family.get(person_id)
@@ -289,10 +310,7 @@ class Journey:
     timeline: list[Contact]
     timeline_count: int
     notes_shown: set[int]
-
-    @property
-    def consent_gaps(self) -> list[Person]:
-        return [p for p in self.members if not self.scopes[p.pk].sees_other_agencies]
+    unshared: int = 0  # members who have not agreed to share, shown only as a count
 
 
 def _day(value: datetime, tz) -> date:
@@ -372,7 +390,7 @@ def family_journey(
         )
     )
     conferences = list(CaseConference.objects.filter(family=family).order_by("-held_at"))
-    concerns = list(concerns_for_family(family_id=family.pk, person_ids=list(scopes)))
+    concerns = list(concerns_for_family(viewer=viewer, family_id=family.pk, person_ids=list(scopes)))
 
     # The map.
     today = timezone.localdate()
@@ -523,6 +541,7 @@ def family_journey(
         timeline=timeline,
         timeline_count=len(matching),
         notes_shown=notes_shown,
+        unshared=access.unshared,
     )
     if log:
         _log_journey_access(user=user, viewer=viewer, journey=journey, shown_via=shown_via)
@@ -578,6 +597,60 @@ def _log_journey_access(*, user, viewer, journey: Journey, shown_via: dict[int, 
 # Contact logging -------------------------------------------------------------------------
 
 
+def _with_notes_visible(*, user, scopes: dict[int, Scope], contacts: list[Contact]) -> list[Contact]:
+    """Mark each contact's `notes_visible`: its summary may be shown or copied only where the
+    viewer may read its notes, or wrote it."""
+    for c in contacts:
+        c.notes_visible = c.recorded_by_id == user.pk or any(
+            scopes[p.pk].basis_for(
+                category=Category.NOTES, recording_agency_id=c.recording_agency_id, label=c.sensitivity
+            )
+            for p in c.persons.all()
+        )
+    return contacts
+
+
+def _scoped_contacts(scopes: dict[int, Scope], ids: list[int]) -> dict[int, Contact]:
+    return {
+        c.pk: c
+        for c in Contact.objects.filter(pk__in=ids)
+        .select_related("agency", "contact_type")
+        .prefetch_related(Prefetch("persons", queryset=Person.objects.filter(pk__in=list(scopes))))
+    }
+
+
+def log_contacts_shown(*, user, scopes: dict[int, Scope], contacts: list[Contact], what: str) -> None:
+    """One access-log entry per member through whom these contacts were shown (rule 7), for
+    pages that show or copy contacts outside the journey: "same again", a concern's contact."""
+    viewer = viewer_for(user)
+    for person_id, scope in scopes.items():
+        shown = [c for c in contacts if any(p.pk == person_id for p in c.persons.all())]
+        if not shown:
+            continue
+        bases = {Basis(BasisKind.ASSIGNMENT)} | {
+            scope.basis_for(
+                category=Category.CONTACTS, recording_agency_id=c.recording_agency_id, label=c.sensitivity
+            )
+            for c in shown
+        }
+        bases |= {
+            scope.basis_for(
+                category=Category.NOTES, recording_agency_id=c.recording_agency_id, label=c.sensitivity
+            )
+            for c in shown
+            if c.notes_visible
+        }
+        bases.discard(None)
+        access_log.append(
+            user=user,
+            agency_id=viewer.agency_id,
+            role=viewer.role,
+            subject_id=person_id,
+            shown=f"{what}: {len(shown)} contacts from {len({c.agency_id for c in shown})} agencies",
+            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+        )
+
+
 def recent_contacts_for_same_again(
     *, user, family: Family, scopes: dict[int, Scope], limit: int = 3
 ) -> list[Contact]:
@@ -591,21 +664,23 @@ def recent_contacts_for_same_again(
         .values_list("contact_id", flat=True)[: limit * 4]
     )
     unique = list(dict.fromkeys(ids))[:limit]
-    found = {
-        c.pk: c
-        for c in Contact.objects.filter(pk__in=unique)
-        .select_related("agency", "contact_type")
-        .prefetch_related(Prefetch("persons", queryset=Person.objects.filter(pk__in=list(scopes))))
-    }
-    result = [found[i] for i in unique if i in found]
-    for c in result:
-        c.notes_visible = c.recorded_by_id == user.pk or any(
-            scopes[p.pk].basis_for(
-                category=Category.NOTES, recording_agency_id=c.recording_agency_id, label=c.sensitivity
-            )
-            for p in c.persons.all()
-        )
-    return result
+    found = _scoped_contacts(scopes, unique)
+    return _with_notes_visible(user=user, scopes=scopes, contacts=[found[i] for i in unique if i in found])
+
+
+def contact_to_copy(*, user, scopes: dict[int, Scope], contact_id) -> Contact | None:
+    """One contact of the family this advocate may see now, to prefill a form from (its
+    `notes_visible` says whether its summary may be copied); None when it is missing or not
+    theirs to see. The caller logs the read with log_contacts_shown."""
+    try:
+        contact_id = int(contact_id)
+    except (TypeError, ValueError):
+        return None
+    links = ContactPerson.objects.filter(_contact_filter(scopes), contact_id=contact_id) if scopes else None
+    if links is None or not links.exists():
+        return None
+    found = _scoped_contacts(scopes, [contact_id])
+    return _with_notes_visible(user=user, scopes=scopes, contacts=list(found.values()))[0]
 
 
 def advocacy_agency_for(user) -> Agency | None:
@@ -622,18 +697,27 @@ def is_advocacy_manager(user) -> bool:
 
 
 def assignments_for_manager(*, user):
-    """Current assignments of the manager's advocacy service, and its advocates."""
+    """Current assignments of the manager's advocacy service, and its advocates. Each says
+    whether its family's label may be shown (`label_shown`)."""
     from django.contrib.auth import get_user_model
 
     viewer = viewer_for(user)
     if not is_advocacy_manager(user):
         raise Http404("Not found.")
     today = timezone.localdate()
+    # A family's label names it: shown only once a member has agreed to share with the service.
+    sharing = active_grants().filter(
+        agency_id=viewer.agency_id,
+        subject_id__in=current_memberships()
+        .filter(family_id=OuterRef(OuterRef("family_id")))
+        .values("person_id"),
+    )
     current = (
         Assignment.objects.filter(advocate__staff_membership__agency_id=viewer.agency_id)
         .filter(Q(ended__isnull=True) | Q(ended__gt=today))
+        .annotate(label_shown=Exists(sharing))
         .select_related("advocate", "family")
-        .order_by("family__label")
+        .order_by("family__reference")
     )
     advocates = (
         get_user_model()
@@ -646,3 +730,11 @@ def assignments_for_manager(*, user):
         .order_by("first_name", "last_name")
     )
     return current, advocates
+
+
+def family_to_assign(*, user, reference: str) -> Family | None:
+    """The family with this reference, for an advocacy manager to assign. Only its id is used:
+    the page shows nothing of a family (its label among them) before it is assigned."""
+    if not is_advocacy_manager(user):
+        raise Http404("Not found.")
+    return Family.objects.filter(reference__iexact=(reference or "").strip()).only("pk", "reference").first()

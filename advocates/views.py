@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.models import Agency, ContactType
 from config.govuk_forms import add_service_errors
 from consent.concerns import concern_raise
-from consent.policy import scopes_for_family, viewer_for
+from consent.policy import viewer_for
 from journeys.models import Family, Person
 
 from . import selectors, services
@@ -137,7 +137,7 @@ def _query_without_page(request) -> str:
 def contact_new(request, family_id):
     _require_advocate(request)
     family, _ = selectors.assigned_family(user=request.user, family_id=family_id)
-    scopes = scopes_for_family(viewer_for(request.user), family)
+    scopes, unshared = selectors.shared_scopes(viewer_for(request.user), family)
     members = _members(family, scopes)
     recent = selectors.recent_contacts_for_same_again(user=request.user, family=family, scopes=scopes)
     if request.method == "POST":
@@ -173,9 +173,16 @@ def contact_new(request, family_id):
             "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
             "demand_type": "unknown",
         }
-        same = request.GET.get("same_as")
-        source = next((c for c in recent if str(c.pk) == same), None)
+        source = selectors.contact_to_copy(
+            user=request.user, scopes=scopes, contact_id=request.GET.get("same_as")
+        )
         if source is not None:
+            selectors.log_contacts_shown(
+                user=request.user,
+                scopes=scopes,
+                contacts=[source],
+                what="Same again, copied",
+            )
             initial.update(
                 agency=source.agency,
                 contact_type=source.contact_type,
@@ -187,6 +194,9 @@ def contact_new(request, family_id):
             if source.notes_visible:
                 initial["summary"] = source.summary
         form = ContactLogForm(initial=initial, members=members)
+    selectors.log_contacts_shown(
+        user=request.user, scopes=scopes, contacts=recent, what="Log a contact, recent contacts to copy"
+    )
     return render(
         request,
         "advocates/contact_form.html",
@@ -195,7 +205,7 @@ def contact_new(request, family_id):
             "family": family,
             "recent": recent,
             "same_as": request.GET.get("same_as"),
-            "gaps": [p for p in members if not scopes[p.pk].sees_other_agencies],
+            "unshared": unshared,
         },
     )
 
@@ -208,7 +218,7 @@ def contact_new(request, family_id):
 def conference_new(request, family_id):
     _require_advocate(request)
     family, _ = selectors.assigned_family(user=request.user, family_id=family_id)
-    scopes = scopes_for_family(viewer_for(request.user), family)
+    scopes, _ = selectors.shared_scopes(viewer_for(request.user), family)
     members = _members(family, scopes)
     form = ConferenceForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
@@ -249,7 +259,7 @@ def conference_detail(request, conference_id):
     _require_advocate(request)
     conference = _conference_for(request, conference_id)
     family = conference.family
-    scopes = scopes_for_family(viewer_for(request.user), family)
+    scopes, _ = selectors.shared_scopes(viewer_for(request.user), family)
     members = list(_members(family, scopes))
     agencies = list(Agency.objects.order_by("name"))
     action_form = ActionForm(members=members, agencies=agencies, prefix="action")
@@ -337,15 +347,16 @@ def action_complete(request, action_id):
 def concern_new(request, family_id):
     _require_advocate(request)
     family, _ = selectors.assigned_family(user=request.user, family_id=family_id)
-    scopes = scopes_for_family(viewer_for(request.user), family)
-    recent = {
-        c.pk: c
-        for c in selectors.recent_contacts_for_same_again(
-            user=request.user, family=family, scopes=scopes, limit=10
+    scopes, _ = selectors.shared_scopes(viewer_for(request.user), family)
+    contact = selectors.contact_to_copy(
+        user=request.user, scopes=scopes, contact_id=request.GET.get("contact") or request.POST.get("contact")
+    )
+    initial = {}
+    if contact is not None:
+        selectors.log_contacts_shown(
+            user=request.user, scopes=scopes, contacts=[contact], what="Raise a concern about a contact"
         )
-    }
-    contact = recent.get(_int(request.GET.get("contact") or request.POST.get("contact")))
-    initial = {"about_agency": contact.agency} if contact else {}
+        initial["about_agency"] = contact.agency
     form = ConcernForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -369,13 +380,6 @@ def concern_new(request, family_id):
     )
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # Assignments (managers of the advocacy service) ------------------------------------------
 
 
@@ -385,7 +389,7 @@ def assignments(request):
     current, advocates = selectors.assignments_for_manager(user=request.user)
     form = AssignForm(request.POST or None, advocates=advocates)
     if request.method == "POST" and form.is_valid():
-        family = Family.objects.filter(reference__iexact=form.cleaned_data["reference"].strip()).first()
+        family = selectors.family_to_assign(user=request.user, reference=form.cleaned_data["reference"])
         if family is None:
             form.add_error("reference", "No family has this reference")
         else:
@@ -398,7 +402,11 @@ def assignments(request):
             except PermissionDenied:
                 raise Http404("Not found.") from None
             else:
-                messages.success(request, f"{family.label} assigned")
+                advocate = form.cleaned_data["advocate"]
+                messages.success(
+                    request,
+                    f"Family {family.reference} assigned to {advocate.get_full_name() or advocate.username}",
+                )
                 return redirect("advocates:assignments")
     return render(
         request,
@@ -424,13 +432,13 @@ def assignment_change(request, assignment_id):
         try:
             if "end" in request.POST:
                 services.assignment_end(assignment=assignment, actor=request.user)
-                messages.success(request, f"Assignment to {assignment.family.label} ended")
+                messages.success(request, f"Assignment to family {assignment.family.reference} ended")
                 return redirect("advocates:assignments")
             if form.is_valid():
                 services.assignment_reassign(
                     assignment=assignment, to_advocate=form.cleaned_data["advocate"], actor=request.user
                 )
-                messages.success(request, f"{assignment.family.label} reassigned")
+                messages.success(request, f"Family {assignment.family.reference} reassigned")
                 return redirect("advocates:assignments")
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
     "pgtrigger",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.cache_control.NoStore",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,6 +94,8 @@ elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # writers (the access log's hash chain among them) queue instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The cache holds rate-limit counters only; share one (e.g. redis://) between processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +195,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar), under the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Content Security Policy: everything from our own origin; no inline script or style.
@@ -235,6 +243,7 @@ DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=90)
 DUPLICATE_SHARE = env.float("DUPLICATE_SHARE", default=0.5)
 DUPLICATE_MIN_SHARED = env.int("DUPLICATE_MIN_SHARED", default=5)
 TELL_US_ONCE_DAYS = env.int("TELL_US_ONCE_DAYS", default=90)
+IDENTIFIER_SEARCHES_PER_MINUTE = env.int("IDENTIFIER_SEARCHES_PER_MINUTE", default=30)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
 
 # The citizen portal.

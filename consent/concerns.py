@@ -223,11 +223,18 @@ def concern_for_manager(*, user, concern_id) -> Concern:
     return concern
 
 
-def concerns_for_family(*, family_id: int, person_ids) -> QuerySet[Concern]:
-    """Concerns raised for a family or for any of the given members (the caller has already
-    decided the viewer may see this family)."""
+def hidden_from_advocate(viewer) -> Q:
+    """A concern about the advocacy service itself is for its managers, not for the advocate
+    it may be about: an advocate sees one only if they raised it."""
+    return Q(about_agency_id=viewer.agency_id) & ~Q(raised_by_id=viewer.user.pk)
+
+
+def concerns_for_family(*, viewer, family_id: int, person_ids) -> QuerySet[Concern]:
+    """Concerns raised for a family or for any of the given members, as the family's advocate
+    sees them (the caller has already decided the viewer may see this family)."""
     return (
         Concern.objects.filter(Q(subject_family_id=family_id) | Q(subject_person_id__in=list(person_ids)))
+        .exclude(hidden_from_advocate(viewer))
         .select_related("about_agency", "subject_person", "about_contact__contact_type")
         .order_by("-created_at", "-id")
     )

@@ -298,6 +298,12 @@ class Scope:
     def sees_other_agencies(self) -> bool:
         return self.everything is not None or bool(self.grants)
 
+    @property
+    def names_person(self) -> bool:
+        """Whether the viewer may see who this person is (name, date of birth, id): the same
+        rule as named_persons, decided from the scope already built."""
+        return not self.via_assignment or self.sees_other_agencies
+
     def describe(self) -> str:
         """In plain words, what this viewer is shown and on what basis (the record's banner)."""
         if self.everything is not None:
@@ -436,6 +442,21 @@ def scopes_for_family(viewer: Viewer, family, at: datetime | None = None) -> dic
     return scopes
 
 
+def named_persons(viewer: Viewer, person_ids, at: datetime | None = None) -> set[int]:
+    """Of these people the viewer may know of, those the viewer may name (rule 3). An advocate
+    names only the members who agreed to share with the advocacy service (an active grant to
+    it); the others are shown as "a family member who has not agreed to share", with no name,
+    date of birth or id. Everyone else names everyone they may know of."""
+    ids = set(person_ids)
+    if not viewer.is_advocate or not ids:
+        return ids
+    return set(
+        active_grants(at)
+        .filter(subject_id__in=ids, agency_id=viewer.agency_id)
+        .values_list("subject_id", flat=True)
+    )
+
+
 def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, Scope]:
     """The person and the viewer's scope; 404 alike for 'missing' and 'not allowed'."""
     viewer = viewer_for(user)
@@ -473,6 +494,7 @@ __all__ = [
     "active_grants",
     "agency_could_see",
     "contact_recording",
+    "named_persons",
     "scope_for",
     "scopes_for_family",
     "viewer_for",

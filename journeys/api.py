@@ -3,9 +3,16 @@ services (writes) and selectors (reads)."""
 
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
 from agencies.models import Agency, AssessmentType, ContactType
@@ -154,13 +161,27 @@ class AssessmentOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="A name, or an exact identifier (logged, rate-limited)")
+        ],
+        responses={
+            200: PersonSerializer(many=True),
+            429: OpenApiResponse(description="Too many identifier searches this minute: see Retry-After."),
+        },
+    )
+)
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """People the caller may know of; `?q=` searches names or an exact identifier."""
 
     serializer_class = PersonSerializer
 
     def get_queryset(self):
-        return selectors.person_search(user=self.request.user, q=self.request.query_params.get("q", ""))
+        try:
+            return selectors.person_search(user=self.request.user, q=self.request.query_params.get("q", ""))
+        except selectors.SearchRateLimited as exc:
+            raise Throttled(wait=exc.retry_after) from None
 
     def get_permissions(self):
         return [permissions.IsAuthenticated(), IsAgencyStaff()]
@@ -215,10 +236,16 @@ class MemberSerializer(serializers.Serializer):
 
 class FamilySerializer(serializers.ModelSerializer):
     members = serializers.SerializerMethodField()
+    members_not_sharing = serializers.SerializerMethodField(
+        help_text="Members an advocate may not name: they have not agreed to share."
+    )
 
     class Meta:
         model = Family
-        fields = ["id", "reference", "label", "members"]
+        fields = ["id", "reference", "label", "members", "members_not_sharing"]
+
+    def get_members_not_sharing(self, family) -> int | None:
+        return getattr(family, "unshared_members", None)
 
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, family):

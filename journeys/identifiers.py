@@ -1,15 +1,21 @@
-"""Checks for national identifiers, so a mistyped number is refused before it links records."""
+"""Checks for national identifiers, so a mistyped number is refused before it links records,
+and the reading of a search term as identifiers, so a search matches only well-formed ones."""
 
 import re
 
 from django.core.exceptions import ValidationError
 
+NATIONAL_SCHEMES = ("nhs_number", "ni_number", "upn")
+
 NI_NUMBER = re.compile(r"^(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]$")
 
 
 def normalise(scheme: str, value: str) -> str:
-    """Identifiers are stored without spaces and in capitals, so equal numbers compare equal."""
-    return re.sub(r"\s+", "", value or "").upper()
+    """Identifiers are stored without spaces and in capitals, so equal numbers compare equal.
+    National numbers are also written with hyphens ("943-476-5919"), which are never part of
+    them; a local reference keeps its hyphens, since "A-1" and "A1" may be different records."""
+    separators = r"[\s-]+" if scheme in NATIONAL_SCHEMES else r"\s+"
+    return re.sub(separators, "", value or "").upper()
 
 
 def nhs_number_is_valid(value: str) -> bool:
@@ -32,3 +38,21 @@ def validate_identifier(scheme: str, value: str) -> None:
         raise ValidationError({"value": "Enter a unique pupil number: a letter then 12 characters."})
     if not value:
         raise ValidationError({"value": "Enter the identifier."})
+
+
+def search_terms(q: str) -> list[tuple[str, str]]:
+    """The (scheme, normalised value) pairs a search term exactly is: a national number only
+    when it is well formed (an NHS number with its check digit, say), a local reference only
+    when it has a digit (so a name is never taken for one). A partial or malformed number is
+    none of them, so it matches nobody."""
+    terms = []
+    for scheme in (*NATIONAL_SCHEMES, "local"):
+        value = normalise(scheme, q)
+        if scheme == "local" and not any(ch.isdigit() for ch in value):
+            continue
+        try:
+            validate_identifier(scheme, value)
+        except ValidationError:
+            continue
+        terms.append((scheme, value))
+    return terms

@@ -3,14 +3,31 @@ fixed number of queries whatever the size of the record."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
 from consent import access_log
+from consent.events import record_event
 from consent.models import BasisKind, Category
-from consent.policy import Basis, Scope, access_person, assigned_family_ids, viewer_for, visible_persons
+from consent.policy import (
+    Basis,
+    Scope,
+    access_person,
+    assigned_family_ids,
+    named_persons,
+    viewer_for,
+    visible_persons,
+)
 
+from .identifiers import search_terms
 from .models import Answer, Assessment, Contact, Family, Membership, Person, PersonIdentifier
 from .rows import fetch_rows
 
@@ -174,9 +191,49 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
     return record
 
 
+class SearchRateLimited(Exception):
+    """Too many identifier searches by one user this minute; `retry_after` is in seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"Too many identifier searches: try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+def _count_identifier_search(user) -> None:
+    """Rate-limit identifier searches per user (a fixed window a minute, in the cache), so
+    nobody can walk through NHS numbers to learn who the partnership knows."""
+    now = time.time()
+    window = int(now // 60)
+    key = f"identifier-search:{user.pk}:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, count := 1, timeout=120)
+    if count > settings.IDENTIFIER_SEARCHES_PER_MINUTE:
+        raise SearchRateLimited(retry_after=max(1, 60 - int(now % 60)))
+
+
+def _log_identifier_search(*, user, terms: list[tuple[str, str]], matched: int) -> None:
+    """Who searched which schemes, and how many people matched; the value only as a keyed
+    hash, so the log can tell two searches for the same number apart without holding it."""
+    value = terms[0][1]
+    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    record_event(
+        actor=user,
+        verb="person.identifier_searched",
+        obj=user,
+        schemes=[scheme for scheme, _ in terms],
+        value_hash=digest,
+        matched=matched,
+    )
+
+
 def person_search(*, user, q: str = "") -> QuerySet[Person]:
     """People the user may know of matching a name, or anyone with exactly this identifier
-    (to link a new record without revealing what other agencies hold).
+    (to link a new record without revealing what other agencies hold). An identifier search
+    matches well-formed, normalised identifiers only (identifiers.search_terms), is logged,
+    and raises SearchRateLimited beyond the per-user limit.
 
     The name or identifier narrows the county to a few candidates first, and only they are
     checked against rule 10, which looks into each one's records: asked of every person in a
@@ -191,8 +248,13 @@ def person_search(*, user, q: str = "") -> QuerySet[Person]:
         terms &= (
             Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
         )
-    compact = q.replace(" ", "").upper()
-    identified = list(PersonIdentifier.objects.filter(value=compact).values_list("person_id", flat=True))
+    identifier_terms = search_terms(q)
+    identified = []
+    if identifier_terms:
+        _count_identifier_search(user)
+        exact = reduce(or_, (Q(scheme=scheme, value=value) for scheme, value in identifier_terms))
+        identified = list(PersonIdentifier.objects.filter(exact).values_list("person_id", flat=True))
+        _log_identifier_search(user=user, terms=identifier_terms, matched=len(set(identified)))
     candidates = list(Person.objects.filter(terms).values_list("pk", flat=True)) + identified
     known = list(visible.filter(pk__any=candidates).values_list("pk", flat=True))
     shown = known
@@ -224,8 +286,14 @@ def family_detail(*, user, family_id) -> Family:
     family = families_visible(user=user).filter(pk=family_id).first()
     if family is None:
         raise Http404("No such family.")
-    members = visible_persons(viewer_for(user))
-    family.visible_memberships = list(
-        family.memberships.filter(person__in=members).select_related("person").order_by("started")
+    viewer = viewer_for(user)
+    memberships = list(
+        family.memberships.filter(person__in=visible_persons(viewer))
+        .select_related("person")
+        .order_by("started")
     )
+    # An advocate names only the members who agreed to share; the others are only counted.
+    named = named_persons(viewer, [m.person_id for m in memberships])
+    family.visible_memberships = [m for m in memberships if m.person_id in named]
+    family.unshared_members = len(memberships) - len(family.visible_memberships)
     return family

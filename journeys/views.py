@@ -13,7 +13,14 @@ from . import selectors
 @login_required
 def person_search(request):
     q = request.GET.get("q", "").strip()
-    people = selectors.person_search(user=request.user, q=q) if q else None
+    try:
+        people = selectors.person_search(user=request.user, q=q) if q else None
+    except selectors.SearchRateLimited as exc:
+        error = f"You have searched for too many identifiers. Try again in {exc.retry_after} seconds."
+        response = render(request, "journeys/person_search.html", {"q": q, "page": None, "error": error})
+        response.status_code = 429
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     page = Paginator(people, 25).get_page(request.GET.get("page")) if people is not None else None
     return render(request, "journeys/person_search.html", {"q": q, "page": page})
 

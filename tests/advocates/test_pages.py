@@ -74,7 +74,9 @@ def test_caseload_lists_the_family_with_its_consent_gap(client, case):
     client.force_login(case["advocate"])
     page = client.get(reverse("advocates:caseload")).content.decode()
     assert "The Test family" in page
-    assert "Dev Quiet has not agreed to share" in page
+    # Rule 3: a member who has not agreed to share is only a count, never a name or a birthday.
+    assert "A family member who has not agreed to share" in page
+    assert "Dev Quiet" not in page and "Quiet" not in page
     assert client.get(reverse("advocates:caseload"), {"sort": "nonsense"}).status_code == 200
 
 
@@ -350,8 +352,8 @@ def test_concern_queue_queries_do_not_grow(client, case):
 def test_the_contact_form_warns_about_members_who_have_not_agreed_to_share(client, case):
     client.force_login(case["advocate"])
     page = client.get(reverse("advocates:contact_new", args=[case["family"].pk])).content.decode()
-    assert "Dev Quiet has not agreed to share other agencies" in page
-    assert "Jade Tester has not agreed" not in page
+    assert "A family member who has not agreed to share, so you cannot record contacts" in page
+    assert "Dev Quiet" not in page
 
 
 def test_demo_advocacy_manager_sees_the_assignments(client, settings):
