@@ -4,13 +4,13 @@ verifies afterwards, and a log already broken refuses the upgrade instead of bei
 import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from consent.models import AccessLog
-from tests.consent.test_access_log import _tamper
 from tests.factories import PersonFactory, UserFactory
 
 BEFORE, AFTER = ("consent", "0005_portal"), ("consent", "0006_access_log_keyed")
@@ -67,12 +67,9 @@ def test_an_existing_log_is_keyed_and_verifies():
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_broken_log_refuses_the_upgrade():
-    try:
-        _old_log(_migrate(BEFORE), [UserFactory(), UserFactory(), UserFactory()], tamper=True)
-        with pytest.raises(RuntimeError, match="broken at entry"):
-            _migrate(AFTER)
-    finally:
-        _tamper("DELETE FROM consent_accesslog", [])
-        call_command("migrate", verbosity=0)
+    """The migration's step itself, on today's tables (migrating there and back is slow)."""
+    _old_log(django_apps, [UserFactory(), UserFactory(), UserFactory()], tamper=True)
+    with pytest.raises(RuntimeError, match="broken at entry"):
+        upgrade.rekey(django_apps, None)
