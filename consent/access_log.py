@@ -202,8 +202,7 @@ def anchor_head() -> Anchor | None:
     with path.open("a", encoding="utf-8") as file:
         file.write(anchor.line() + "\n")
     recipients = settings.ACCESS_LOG_ANCHOR_EMAILS
-    with transaction.atomic():
-        record_event(actor=None, verb="access_log.anchored", obj=newest, emailed=len(recipients))
+    record_event(actor=None, verb="access_log.anchored", obj=newest, emailed=len(recipients))
     if recipients:
         send_mail(
             f"Joined Up access log anchor, entry {anchor.entry}",
@@ -228,7 +227,7 @@ def read_anchors(path: Path) -> list[Anchor]:
             data = json.loads(text)
             signature = data.pop("signature")
             anchor = Anchor(**data)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             raise AnchorError(f"line {number} of {path.name} is not an anchor") from None
         if not hmac.compare_digest(anchor.signature(), str(signature)):
             raise AnchorError(f"line {number} of {path.name} is not signed with this key")
