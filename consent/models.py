@@ -82,18 +82,38 @@ class BasisKind(models.TextChoices):
 
 
 @pgtrigger.register(
-    pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+    pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Delete),
+    # An update may only forget a deleted user (on_delete SET_NULL); the hashed copies stay.
+    pgtrigger.Protect(
+        name="access_log_unchanged",
+        operation=pgtrigger.Update,
+        condition=pgtrigger.AnyChange(exclude=["user"]),
+    ),
+    pgtrigger.Protect(
+        name="access_log_user_only_cleared",
+        operation=pgtrigger.Update,
+        condition=pgtrigger.Q(new__user__isnull=False),
+    ),
 )
 class AccessLog(models.Model):
-    """One row per request that showed a person's records; hash-chained, append-only."""
+    """One row per request that showed a person's records; chained by a keyed hash (HMAC),
+    append-only. The hashed payload reads only columns of this row, never a related row, so
+    deleting a user (the foreign key goes to NULL) leaves every entry whole."""
 
     at = models.DateTimeField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user_ref = models.BigIntegerField(null=True, help_text="The user's id, copied when written.")
+    username = models.CharField(max_length=150, blank=True, help_text="The username, copied when written.")
     user_label = models.CharField(max_length=200)
     agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=32)
     subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_log")
     shown = models.CharField(max_length=300, help_text="What was shown, in plain words.")
+    withheld_shown = models.PositiveIntegerField(
+        default=0,
+        help_text="Records withheld from the subject (rule 6) that were shown too: counted here, "
+        "never in the words the subject reads.",
+    )
     bases = models.JSONField(help_text='Each basis as {"kind", "ref"}.')
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)

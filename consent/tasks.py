@@ -1,5 +1,5 @@
-"""Celery tasks of the citizen portal: thin wrappers over the services, with stable names,
-ids as arguments, idempotent and safe to run twice."""
+"""Celery tasks of the citizen portal and the access log: thin wrappers over the services,
+with stable names, ids as arguments, idempotent and safe to run twice."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from . import portal_services
+from . import access_log, portal_services
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +45,17 @@ def build_data_export(export_id: int) -> str | None:
         logger.info("Data export %s is gone; nothing to build.", export_id)
         return None
     return export.status
+
+
+@shared_task(
+    name="consent.anchor_access_log",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def anchor_access_log() -> int | None:
+    """Daily (Celery beat): the log's signed head, to the anchor file and information
+    governance. Run twice it anchors the same head twice, which checks the same."""
+    anchor = access_log.anchor_head()
+    return anchor.entry if anchor else None

@@ -43,11 +43,6 @@ class Record:
     withheld_count: int = 0
     bases: set[Basis] = field(default_factory=set)
     contact_details_shown: bool = False
-    contact_agency_names: set[str] = field(default_factory=set)
-
-    @property
-    def agencies_shown(self) -> list[str]:
-        return sorted(self.contact_agency_names | {a.agency.name for a in self.assessments})
 
 
 def _scoped(qs: QuerySet, scope: Scope, category: str) -> QuerySet:
@@ -71,7 +66,8 @@ def _withheld_but_shown(scope: Scope, person: Person) -> int:
 
 
 # A contact as a row (contact_rows=True): the API's fields, read in one query with the agency
-# and contact type codes joined; the agency's name is kept aside for the access log.
+# and contact type codes joined; whether it is withheld from the subject is kept aside for the
+# access log.
 CONTACT_ROW_FIELDS = (
     ("id", "id"),
     ("family", "family_id"),
@@ -93,16 +89,19 @@ CONTACT_ROW_FIELDS = (
 )
 
 
-def _contact_rows(contacts: QuerySet, scope: Scope, bases: set[Basis], names: set[str]) -> list[dict]:
+def _contact_rows(
+    contacts: QuerySet, scope: Scope, bases: set[Basis], logged: list[tuple[int, bool]]
+) -> list[dict]:
     """The scoped contacts as dicts (no model instances), each decided by the same scope
-    methods as the instances are: basis_for for its basis, shows_notes for its free text."""
+    methods as the instances are: basis_for for its basis, shows_notes for its free text.
+    Each row's agency and whether it is withheld from the subject go to `logged`."""
     keys = [key for key, _ in CONTACT_ROW_FIELDS]
-    rows = fetch_rows(contacts.values_list(*(f for _, f in CONTACT_ROW_FIELDS), "agency__name"))
+    rows = fetch_rows(contacts.values_list(*(f for _, f in CONTACT_ROW_FIELDS), "withheld_from_subject"))
     decided: dict[tuple[int, str], bool] = {}  # the scope's answers depend only on these two
     out = []
     for row in rows:
         item = dict(zip(keys, row, strict=False))
-        names.add(row[-1])
+        logged.append((item["agency_id"], row[-1]))
         pair = (item["recording_agency_id"], item["sensitivity"])
         notes_shown = decided.get(pair)
         if notes_shown is None:
@@ -117,6 +116,19 @@ def _contact_rows(contacts: QuerySet, scope: Scope, bases: set[Basis], names: se
     return out
 
 
+def _what_was_shown(contacts: list[tuple[int, bool]], assessments: list[Assessment]) -> tuple[str, int]:
+    """The access log's words for a record view, and how many records withheld from the
+    subject (rule 6) were shown besides: the subject reads the words in "who looked", so they
+    count only the records the subject may know of."""
+    told = [agency_id for agency_id, withheld in contacts if not withheld]
+    told_assessments = [a.agency_id for a in assessments if not a.withheld_from_subject]
+    words = (
+        f"{len(told)} contacts and {len(told_assessments)} assessments"
+        f" from {len(set(told) | set(told_assessments))} agencies"
+    )
+    return words, len(contacts) - len(told) + len(assessments) - len(told_assessments)
+
+
 def person_record(*, user, person_id, log: bool = True, contact_rows: bool = False) -> Record:
     """The joined-up record of one person as `user` may see it (404 when they may not know
     of the person), writing one access-log entry for the view. With contact_rows the contacts
@@ -127,11 +139,12 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
         "-occurred_at", "-id"
     )
     bases: set[Basis] = set()
-    agency_names: set[str] = set()
+    logged: list[tuple[int, bool]] = []  # each contact's agency, and whether withheld from the subject
     if contact_rows:
-        contacts = _contact_rows(scoped_contacts, scope, bases, agency_names)
+        contacts = _contact_rows(scoped_contacts, scope, bases, logged)
     else:
         contacts = list(scoped_contacts.prefetch_related("agency", "recording_agency", "contact_type"))
+        logged = [(c.agency_id, c.withheld_from_subject) for c in contacts]
     assessments = list(
         _scoped(Assessment.objects.filter(subject_person=person), scope, Category.ASSESSMENTS)
         .select_related("agency", "assessment_type")
@@ -160,7 +173,6 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
             contact.notes_shown = note_basis is not None
             if note_basis is None:
                 contact.summary = contact.purpose = contact.outcome = ""
-            agency_names.add(contact.agency.name)
     if scope.via_assignment:
         bases.add(Basis(BasisKind.ASSIGNMENT))  # rule 7: how the advocate knows the person
     details_basis = scope.shows_contact_details(person.registered_by_id)
@@ -176,16 +188,16 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
         withheld_count=_withheld_but_shown(scope, person),
         bases=bases,
         contact_details_shown=details_basis is not None,
-        contact_agency_names=agency_names,
     )
     if log and scope.viewer.person_id != person.pk:
+        shown, withheld_shown = _what_was_shown(logged, assessments)
         access_log.append(
             user=user,
             agency_id=scope.viewer.agency_id,
             role=scope.viewer.role,
             subject_id=person.pk,
-            shown=f"{len(contacts)} contacts and {len(assessments)} assessments"
-            f" from {len(record.agencies_shown)} agencies",
+            shown=shown,
+            withheld_shown=withheld_shown,
             bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
         )
     return record

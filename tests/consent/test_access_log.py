@@ -1,8 +1,12 @@
 """The access log is append-only and tamper-evident (rule 8)."""
 
+import hashlib
+import hmac
 import threading
 
 import pytest
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
@@ -26,16 +30,37 @@ def _log(n, user=None, person=None):
     ]
 
 
+TRIGGERS = [
+    f"consent.AccessLog:{name}"
+    for name in ("access_log_append_only", "access_log_unchanged", "access_log_user_only_cleared")
+]
+
+
 def _tamper(sql, params):
-    """Change a row behind the application's back (on PostgreSQL, with the trigger ignored)."""
+    """Change a row behind the application's back, as a database administrator can (on
+    PostgreSQL, with the triggers ignored)."""
     if connection.vendor == "postgresql":
         import pgtrigger
 
-        with pgtrigger.ignore("consent.AccessLog:access_log_append_only"), connection.cursor() as cursor:
+        with pgtrigger.ignore(*TRIGGERS), connection.cursor() as cursor:
             cursor.execute(sql, params)
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+def rechain(rehash):
+    """Rebuild every link and the head with `rehash(entry)`, as an administrator who rewrote
+    entries would, so that each entry matches its link again."""
+    previous = access_log.GENESIS
+    for entry in AccessLog.objects.order_by("id"):
+        entry.prev_hash = previous
+        previous = rehash(entry)
+        _tamper(
+            "UPDATE consent_accesslog SET prev_hash = %s, hash = %s WHERE id = %s",
+            [entry.prev_hash, previous, entry.pk],
+        )
+    _tamper("UPDATE consent_accessloghead SET last_hash = %s WHERE id = 1", [previous])
 
 
 @pytest.mark.django_db
@@ -64,8 +89,68 @@ def test_a_deleted_entry_is_caught():
 def test_deleting_the_newest_entries_is_caught():
     entries = _log(3)
     _tamper("DELETE FROM consent_accesslog WHERE id = %s", [entries[-1].pk])
-    with pytest.raises(CommandError, match="newest entries are missing"):
+    with pytest.raises(CommandError, match="newest entries"):
         call_command("verify_access_log")
+
+
+@pytest.mark.django_db
+def test_a_log_rechained_with_the_plain_hash_is_caught():
+    entries = _log(3)
+    _tamper("UPDATE consent_accesslog SET shown = %s WHERE id = %s", ["nothing", entries[1].pk])
+    rechain(lambda entry: hashlib.sha256(access_log._payload(entry).encode()).hexdigest())
+    with pytest.raises(CommandError, match=f"broken at entry {entries[0].pk}"):
+        call_command("verify_access_log")
+
+
+@pytest.mark.django_db
+def test_a_log_rechained_with_another_key_is_caught(settings):
+    entries = _log(3)
+    _tamper("UPDATE consent_accesslog SET shown = %s WHERE id = %s", ["nothing", entries[1].pk])
+    real_key, settings.ACCESS_LOG_KEY = settings.ACCESS_LOG_KEY, "a key the administrator made up"
+    rechain(access_log.entry_hash)
+    settings.ACCESS_LOG_KEY = real_key
+    with pytest.raises(CommandError, match=f"broken at entry {entries[0].pk}"):
+        call_command("verify_access_log")
+
+
+@pytest.mark.django_db
+def test_the_database_holds_no_key(settings):
+    """Each hash is an HMAC under the environment's key: the plain hash of the same payload,
+    which anyone with the database could compute, is not what the entry carries."""
+    (entry,) = _log(1)
+    assert entry.hash != hashlib.sha256(access_log._payload(entry).encode()).hexdigest()
+    assert (
+        entry.hash
+        == hmac.new(
+            settings.ACCESS_LOG_KEY.encode(), access_log._payload(entry).encode(), hashlib.sha256
+        ).hexdigest()
+    )
+
+
+@pytest.mark.django_db
+def test_deleting_a_user_keeps_the_chain_whole():
+    user = staff_user(user__first_name="Sam", user__last_name="Reid")
+    _log(2, user=user)
+    user_id, username = user.pk, user.username
+    user.delete()
+    call_command("verify_access_log")
+    entry = AccessLog.objects.order_by("id").first()
+    assert (entry.user_id, entry.user_ref, entry.username, entry.user_label) == (
+        None,
+        user_id,
+        username,
+        "Sam Reid",
+    )
+
+
+@pytest.mark.django_db
+def test_production_refuses_to_start_without_the_key(settings):
+    settings.DEBUG = False
+    settings.ACCESS_LOG_KEY = ""
+    errors = [message.id for message in checks.run_checks() if message.level >= checks.ERROR]
+    assert "consent.E001" in errors
+    with pytest.raises(ImproperlyConfigured):
+        _log(1)
 
 
 @on_postgresql
@@ -74,6 +159,8 @@ def test_postgresql_refuses_update_and_delete():
     (entry,) = _log(1)
     for statement in (
         "UPDATE consent_accesslog SET shown = 'x' WHERE id = %s",
+        "UPDATE consent_accesslog SET user_id = NULL, user_label = 'x' WHERE id = %s",
+        "UPDATE consent_accesslog SET user_id = user_id WHERE id = %s",
         "DELETE FROM consent_accesslog WHERE id = %s",
     ):
         with (
@@ -107,7 +194,7 @@ def test_concurrent_writers_do_not_fork_the_chain():
         thread.join()
     assert not errors
     assert AccessLog.objects.count() == 40
-    assert access_log.first_broken() is None
+    assert access_log.first_problem() is None
     assert AccessLog.objects.values("prev_hash").distinct().count() == 40
 
 
@@ -128,4 +215,4 @@ def test_the_chain_goes_on_after_its_head_row_is_lost():
     access_log.append(**entry)
     AccessLogHead.objects.all().delete()
     access_log.append(**entry)
-    assert access_log.first_broken() is None
+    assert access_log.first_problem() is None
