@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.send_expiry_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    "consent-lapse-notices-nightly": {
+        "task": "consent.send_lapse_notices",
+        "schedule": crontab(hour=1, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -228,6 +232,8 @@ CONSENT_OWN_AGE = env.int("CONSENT_OWN_AGE", default=16)
 CONSENT_DEFAULT_MONTHS = env.int("CONSENT_DEFAULT_MONTHS", default=12)
 CONSENT_BACKDATE_DAYS = env.int("CONSENT_BACKDATE_DAYS", default=30)
 BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=4)
+# Information governance's shared address: told of emergency access no manager can review.
+INFORMATION_GOVERNANCE_EMAIL = env("INFORMATION_GOVERNANCE_EMAIL", default="")
 DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=90)
 DUPLICATE_SHARE = env.float("DUPLICATE_SHARE", default=0.5)
 DUPLICATE_MIN_SHARED = env.int("DUPLICATE_MIN_SHARED", default=5)
