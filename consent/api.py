@@ -159,7 +159,8 @@ class BreakGlassView(APIView):
         data = BreakGlassInputSerializer(data=request.data)
         if not data.is_valid():
             # Only a person the caller may know of (or holds the identifier of) hears why.
-            policy.break_glass_subject(request.user, person_id, request.data.get("identifier") or None)
+            sent = request.data.get("identifier") if isinstance(request.data, dict) else None
+            policy.break_glass_subject(request.user, person_id, sent)
             raise ValidationError(data.errors)
         fields = dict(data.validated_data)
         person = policy.break_glass_subject(request.user, person_id, fields.pop("identifier", None))

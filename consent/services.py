@@ -186,8 +186,9 @@ def _is_a_sentence(text: str) -> bool:
 def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None = None) -> BreakGlass:
     """Open emergency access to every agency's records of one person for a few hours (rule 5).
 
-    The caller must already be allowed to know of the person (rule 10); the opening is written
-    to the person's access log, and the agency's managers are emailed once it commits."""
+    The caller must already be allowed to open it for this person (policy.break_glass_subject);
+    the opening is written to the person's access log, and once it commits the agency's other
+    managers are emailed, or, where there are none to tell, information governance."""
     viewer = policy.viewer_for(actor)
     reason = (reason or "").strip()
     limit = settings.BREAK_GLASS_HOURS

@@ -202,3 +202,19 @@ def test_information_governance_reviews_only_what_no_manager_could(client, world
     client.force_login(staff_user(AgencyFactory(), Role.INFORMATION_GOVERNANCE))
     assert REASON not in client.get("/emergency-access/reviews/").content.decode()
     assert client.get(f"/emergency-access/{glass.pk}/review/").status_code == 404
+
+
+def test_bad_break_glass_input_is_a_400_only_for_a_person_the_caller_may_open(found_by_identifier):
+    from rest_framework.test import APIClient
+
+    stranger, staff = found_by_identifier
+    client = APIClient()
+    client.force_authenticate(staff)
+    url = f"/api/v1/persons/{stranger.pk}/break-glass/"
+    assert client.post(url, [1, 2], format="json").status_code == 404
+    assert client.post(url, {"identifier": "x"}, format="json").status_code == 404
+    short = {"reason": "urgent", "identifier": {"scheme": "nhs_number", "value": NHS_NUMBER}}
+    assert client.post(url, short, format="json").status_code == 400
+    assert client.post(
+        url, {"identifier": {"scheme": "nhs_number", "value": NHS_NUMBER}}, format="json"
+    ).json()["reason"]
