@@ -66,7 +66,7 @@ def _family(*, child_born: date):
     return family, parent, child, school, grant, staff_user(school)
 
 
-def test_a_parents_grant_stands_until_the_16th_birthday_and_lapses_on_it():
+def test_a_parents_grant_stands_until_the_16th_birthday_and_lapses_on_it(client):
     *_, child, _, grant, staff = _family(child_born=_years_ago(16, days=-1))
     assert "Police contact" in _summaries(staff, child)
 
@@ -74,6 +74,9 @@ def test_a_parents_grant_stands_until_the_16th_birthday_and_lapses_on_it():
     child.save()
     assert _summaries(staff, child) == {"School's own"}
     assert _api(staff).get(f"/api/v1/consents/{grant.pk}/").json()["active"] is False
+    client.force_login(staff)
+    page = client.get(f"/people/{child.pk}/").content.decode()
+    assert "no longer in force: the young person reached the age to give their own consent" in page
 
 
 @pytest.mark.parametrize("ends", ["ended", "no_responsibility"])
