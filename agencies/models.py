@@ -46,6 +46,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
     ADVOCATE = "advocate", "Advocate"
     ADMINISTRATOR = "administrator", "Administrator"
+    # Reviews emergency access where an agency has no other manager to do it; sees no case data.
+    INFORMATION_GOVERNANCE = "information_governance", "Information governance"
 
 
 class StaffMembership(models.Model):
@@ -55,7 +57,7 @@ class StaffMembership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_membership"
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="staff")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STAFF)
+    role = models.CharField(max_length=24, choices=Role.choices, default=Role.STAFF)
     partnership_reviewer = models.BooleanField(
         default=False, help_text="A manager who reviews duplication across the whole partnership."
     )

@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.anchor_access_log",
         "schedule": crontab(hour=0, minute=5),
     },
+    "consent-lapse-notices-nightly": {
+        "task": "consent.send_lapse_notices",
+        "schedule": crontab(hour=1, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -243,6 +247,9 @@ CONSENT_OWN_AGE = env.int("CONSENT_OWN_AGE", default=16)
 CONSENT_DEFAULT_MONTHS = env.int("CONSENT_DEFAULT_MONTHS", default=12)
 CONSENT_BACKDATE_DAYS = env.int("CONSENT_BACKDATE_DAYS", default=30)
 BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=4)
+# Information governance's shared address: told of emergency access no manager can review, and
+# sent the access log's daily anchors.
+INFORMATION_GOVERNANCE_EMAIL = env("INFORMATION_GOVERNANCE_EMAIL", default="")
 
 # The access log's chain is keyed (HMAC-SHA256) by a secret the database never holds; its head
 # is anchored daily to a file and to information governance's inbox. Production must set the
@@ -251,7 +258,9 @@ ACCESS_LOG_KEY = env("ACCESS_LOG_KEY", default="")
 if not ACCESS_LOG_KEY and DEBUG:
     ACCESS_LOG_KEY = "insecure-access-log-key-only-for-debug"
 ACCESS_LOG_ANCHOR_DIR = Path(env("ACCESS_LOG_ANCHOR_DIR", default=str(BASE_DIR / "var" / "anchors")))
-ACCESS_LOG_ANCHOR_EMAILS = env.list("ACCESS_LOG_ANCHOR_EMAILS", default=[])
+ACCESS_LOG_ANCHOR_EMAILS = env.list(
+    "ACCESS_LOG_ANCHOR_EMAILS", default=[INFORMATION_GOVERNANCE_EMAIL] if INFORMATION_GOVERNANCE_EMAIL else []
+)
 DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=90)
 DUPLICATE_SHARE = env.float("DUPLICATE_SHARE", default=0.5)
 DUPLICATE_MIN_SHARED = env.int("DUPLICATE_MIN_SHARED", default=5)

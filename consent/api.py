@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency
-from journeys.models import Sensitivity
+from journeys.models import IdentifierScheme, Sensitivity
 
 from . import policy, selectors, services
 from .models import Category, ConsentGrant, Method
@@ -126,9 +126,18 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(ConsentSerializer(grant).data)
 
 
+class IdentifierSerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(choices=IdentifierScheme.choices)
+    value = serializers.CharField(max_length=40)
+
+
 class BreakGlassInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
     hours = serializers.IntegerField(required=False, min_value=1)
+    identifier = IdentifierSerializer(
+        required=False,
+        help_text="The exact identifier that found a person your agency has no records of yet (rule 10).",
+    )
 
 
 class BreakGlassSerializer(serializers.Serializer):
@@ -147,11 +156,16 @@ class BreakGlassView(APIView):
     serializer_class = BreakGlassInputSerializer
 
     def post(self, request, person_id):
-        person, _ = policy.access_person(request.user, person_id)
         data = BreakGlassInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Only a person the caller may know of (or holds the identifier of) hears why.
+            sent = request.data.get("identifier") if isinstance(request.data, dict) else None
+            policy.break_glass_subject(request.user, person_id, sent)
+            raise ValidationError(data.errors)
+        fields = dict(data.validated_data)
+        person = policy.break_glass_subject(request.user, person_id, fields.pop("identifier", None))
         try:
-            glass = services.break_glass_open(subject=person, actor=request.user, **data.validated_data)
+            glass = services.break_glass_open(subject=person, actor=request.user, **fields)
         except DjangoValidationError as error:
             raise _as_drf(error) from None
         except DjangoPermissionDenied as error:

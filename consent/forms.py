@@ -79,6 +79,9 @@ class BreakGlassForm(GovUKFormMixin, forms.Form):
         error_messages={"required": "Explain in a full sentence why you need emergency access."},
     )
     hours = forms.TypedChoiceField(coerce=int, label="For how long?")
+    # The exact identifier a search matched, for a person the agency has no records of yet.
+    scheme = forms.CharField(required=False, widget=forms.HiddenInput)
+    value = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, max_hours=4, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,6 +38,14 @@ class ConsentGrant(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    recorded_by_agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The recorder's agency then: their receipt stays with that agency if they move.",
+    )
     method = models.CharField(max_length=20, choices=Method.choices)
     valid_from = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -68,8 +76,12 @@ class ConsentGrant(models.Model):
     def __str__(self):
         return f"Consent {self.pk}: {self.subject} to {self.agency}"
 
-    def is_active(self, at) -> bool:
-        return self.valid_from <= at < self.expires_at and (self.revoked_at is None or self.revoked_at > at)
+
+class Lapse(models.TextChoices):
+    """Why a parent's grant stopped before its end date (rule 4)."""
+
+    OWN_AGE = "own_age", "The young person reached the age to give their own consent"
+    RESPONSIBILITY = "responsibility", "The parent's parental responsibility ended"
 
 
 class BasisKind(models.TextChoices):
@@ -161,6 +173,10 @@ class BreakGlass(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    for_governance = models.BooleanField(
+        default=False,
+        help_text="No other manager of the agency could be emailed, so information governance reviews it.",
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -402,3 +418,15 @@ class ConsentReminder(models.Model):
 
     def __str__(self):
         return f"Reminder for consent {self.grant_id}"
+
+
+class ConsentLapseNotice(models.Model):
+    """The one message telling a young person that a parent's grant ended with their 16th
+    birthday; one row per grant keeps the nightly task idempotent."""
+
+    grant = models.OneToOneField(ConsentGrant, on_delete=models.CASCADE, related_name="lapse_notice")
+    sent_at = models.DateTimeField()
+    sent_to = models.EmailField()
+
+    def __str__(self):
+        return f"Lapse notice for consent {self.grant_id}"

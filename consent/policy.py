@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Role, Sector
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
 
-from .models import BasisKind, BreakGlass, Category, ConsentGrant
+from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
 
 CITIZEN = "citizen"
 
@@ -60,6 +60,10 @@ class Viewer:
     @property
     def is_advocate(self) -> bool:
         return self.is_staff_member and self.is_advocacy
+
+    @property
+    def is_information_governance(self) -> bool:
+        return self.agency_id is not None and self.role == Role.INFORMATION_GOVERNANCE
 
 
 # The viewers built during the current request, by user id (see OneViewerPerRequest).
@@ -136,10 +140,147 @@ def administered_accounts(users: QuerySet) -> QuerySet:
 
 
 def active_grants(at: datetime | None = None) -> QuerySet[ConsentGrant]:
+    """The one definition of an active grant (rules 2 and 4): started, not expired, not
+    revoked, and, when a parent gave it, still within that parent's authority. Decided in the
+    same query every time it is asked (rule 9), so a 16th birthday or a parental responsibility
+    ending counts at once, with nothing to run first."""
     at = at or timezone.now()
-    return ConsentGrant.objects.filter(valid_from__lte=at, expires_at__gt=at).filter(
-        Q(revoked_at__isnull=True) | Q(revoked_at__gt=at)
+    return ConsentGrant.objects.filter(_in_term(at), _within_givers_authority(at))
+
+
+def lapsed_parent_grants(at: datetime | None = None) -> QuerySet[ConsentGrant]:
+    """Grants in their term and not withdrawn that no longer stand because the parent who
+    gave them has no authority left (rule 4): the complement of active_grants in the term."""
+    at = at or timezone.now()
+    return ConsentGrant.objects.filter(_in_term(at)).exclude(_within_givers_authority(at))
+
+
+def _in_term(at: datetime) -> Q:
+    return Q(valid_from__lte=at, expires_at__gt=at) & (Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
+
+
+def _within_givers_authority(at: datetime) -> Q:
+    """Rule 4: the person's own grant stands; a parent's only while the child is below the
+    own-consent age and the parent holds parental responsibility in a family the child is in."""
+    child_families = current_memberships(at).filter(
+        person_id=OuterRef(OuterRef("subject_id")), relationship="child"
     )
+    responsible = current_memberships(at).filter(
+        person_id=OuterRef("given_by_id"),
+        parental_responsibility=True,
+        family_id__in=child_families.values("family_id"),
+    )
+    return Q(given_by_id=F("subject_id")) | (
+        Q(subject__date_of_birth__gt=own_consent_birthday_cutoff(at)) & Exists(responsible)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GrantTerms:
+    """What decides whether one grant is active at any time, read once for many times (the
+    in-memory form of active_grants, for callers that ask of many past moments)."""
+
+    valid_from: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    given_by_parent: bool = False
+    subject_born: date | None = None
+    # (started, ended) of the giver's parental responsibility in the child's families.
+    authority: tuple[tuple[date, date | None], ...] = ()
+
+    def active_at(self, at: datetime) -> bool:
+        revoked = self.revoked_at is not None and self.revoked_at <= at
+        if revoked or not self.valid_from <= at < self.expires_at:
+            return False
+        if not self.given_by_parent:
+            return True
+        day = timezone.localdate(at)
+        return self.subject_born > own_consent_birthday_cutoff(at) and any(
+            started <= day and (ended is None or ended >= day) for started, ended in self.authority
+        )
+
+
+def grant_terms(grants: QuerySet[ConsentGrant]) -> dict[int, GrantTerms]:
+    """GrantTerms for each grant, by id, in two queries whatever their number."""
+    rows = list(
+        grants.order_by().values_list(
+            "id",
+            "subject_id",
+            "given_by_id",
+            "subject__date_of_birth",
+            "valid_from",
+            "expires_at",
+            "revoked_at",
+        )
+    )
+    by_parent = grants.exclude(given_by_id=F("subject_id"))
+    authority: dict[tuple[int, int], list[tuple[date, date | None]]] = {}
+    if any(subject != giver for _, subject, giver, *_rest in rows):
+        child = Membership.objects.filter(person_id__in=by_parent.values("subject_id"), relationship="child")
+        for giver, subject, started, ended, child_started, child_ended in (
+            Membership.objects.filter(
+                person_id__in=by_parent.values("given_by_id"),
+                parental_responsibility=True,
+                family__memberships__in=child,
+            )
+            .values_list(
+                "person_id",
+                "family__memberships__person_id",
+                "started",
+                "ended",
+                "family__memberships__started",
+                "family__memberships__ended",
+            )
+            .distinct()
+        ):
+            # Authority over the child holds while both memberships do.
+            ends = [day for day in (ended, child_ended) if day is not None]
+            authority.setdefault((giver, subject), []).append(
+                (max(started, child_started), min(ends) if ends else None)
+            )
+    return {
+        pk: GrantTerms(
+            valid_from=valid_from,
+            expires_at=expires_at,
+            revoked_at=revoked_at,
+            given_by_parent=giver != subject,
+            subject_born=born,
+            authority=tuple(authority.get((giver, subject), ())),
+        )
+        for pk, subject, giver, born, valid_from, expires_at, revoked_at in rows
+    }
+
+
+def with_activity(grants: QuerySet[ConsentGrant], at: datetime | None = None) -> QuerySet[ConsentGrant]:
+    """Grants annotated with `in_force` (active_grants' answer) in the same query, for lists."""
+    return grants.annotate(in_force=Exists(active_grants(at).filter(pk=OuterRef("pk"))))
+
+
+def lapse_of(grant: ConsentGrant, at: datetime | None = None) -> Lapse | None:
+    """Why a grant in its term, not withdrawn, is not in force: only a parent's grant lapses.
+    Reads `in_force` from with_activity when present, else asks active_grants."""
+    at = at or timezone.now()
+    if grant.given_by_id == grant.subject_id or not grant.valid_from <= at < grant.expires_at:
+        return None
+    if grant.revoked_at is not None and grant.revoked_at <= at:
+        return None
+    in_force = getattr(grant, "in_force", None)
+    if in_force is None:
+        in_force = active_grants(at).filter(pk=grant.pk).exists()
+    if in_force:
+        return None
+    if grant.subject.date_of_birth <= own_consent_birthday_cutoff(at):
+        return Lapse.OWN_AGE
+    return Lapse.RESPONSIBILITY
+
+
+def own_age_birthday(person: Person) -> date:
+    """The day a person reaches the own-consent age (28 February for a 29 February birthday)."""
+    born, years = person.date_of_birth, settings.CONSENT_OWN_AGE
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return born.replace(year=born.year + years, day=28)
 
 
 def open_break_glass(at: datetime | None = None) -> QuerySet[BreakGlass]:
@@ -468,6 +609,44 @@ def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, 
     if scope is None:
         raise Http404("No such person.")
     return person, scope
+
+
+def break_glass_subject(user, person_id, identifier: dict | None = None) -> Person:
+    """The person this user may open emergency access to (rule 5): one they may know of, or,
+    for agency staff, one whose exact identifier they hold, as an identifier search finds
+    them (rule 10). A wrong id and identifier pair is the same 404 as a missing person."""
+    viewer = viewer_for(user)
+    if isinstance(identifier, dict) and viewer.is_staff_member and not viewer.is_advocate:
+        from journeys.identifiers import normalise
+
+        scheme = str(identifier.get("scheme") or "")
+        match = Q(identifiers__value=normalise(scheme, str(identifier.get("value") or "")))
+        if scheme:  # the page sends what the search matched: a value, in whichever scheme
+            match &= Q(identifiers__scheme=scheme)
+        try:
+            return Person.objects.filter(match).distinct().get(pk=int(person_id))
+        except (Person.DoesNotExist, TypeError, ValueError):
+            raise Http404("No such person.") from None
+    return access_person(user, person_id)[0]
+
+
+def reviews_break_glass(viewer: Viewer) -> bool:
+    """Managers review their agency's emergency access; information governance reviews what
+    no manager could (rule 5)."""
+    return viewer.is_information_governance or (viewer.role == Role.MANAGER and viewer.agency_id is not None)
+
+
+def break_glass_for_reviewer(viewer: Viewer) -> QuerySet[BreakGlass]:
+    """Emergency access this viewer may review: never their own opening."""
+    if viewer.is_information_governance:
+        return BreakGlass.objects.filter(for_governance=True)
+    if not reviews_break_glass(viewer):
+        return BreakGlass.objects.none()
+    return BreakGlass.objects.filter(agency_id=viewer.agency_id)
+
+
+def may_review_break_glass(viewer: Viewer, glass: BreakGlass) -> bool:
+    return glass.user_id != viewer.user.pk and break_glass_for_reviewer(viewer).filter(pk=glass.pk).exists()
 
 
 def agency_could_see(

@@ -85,6 +85,7 @@ class MeConsentSerializer(serializers.ModelSerializer):
     agency_id = serializers.IntegerField(read_only=True)
     agency_name = serializers.CharField(source="agency.name", read_only=True)
     state = serializers.SerializerMethodField()
+    lapsed = serializers.SerializerMethodField()
 
     class Meta:
         model = ConsentGrant
@@ -104,10 +105,15 @@ class MeConsentSerializer(serializers.ModelSerializer):
             "revoke_reason",
             "replaces",
             "state",
+            "lapsed",
         ]
 
     def get_state(self, grant) -> str:
         return grant_state(grant, timezone.now())
+
+    def get_lapsed(self, grant) -> str | None:
+        """Why a parent's grant ended early (rule 4): "own_age" or "responsibility"."""
+        return policy.lapse_of(grant)
 
 
 @extend_schema(parameters=[PERSON_PARAM])
@@ -119,9 +125,9 @@ class MeConsentsView(MeMixin, ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ConsentGrant.objects.none()
-        return (
+        return policy.with_activity(
             ConsentGrant.objects.filter(subject_id=self.person().pk)
-            .select_related("agency")
+            .select_related("agency", "subject")
             .order_by("-created_at", "-id")
         )
 

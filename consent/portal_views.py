@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -123,6 +124,7 @@ def consents(request, person_id=None):
         {
             "choices": portal_selectors.my_consent_choices(user=request.user, person=person),
             "grants": portal_selectors.my_grants(user=request.user, person_id=person.pk),
+            "own_age": settings.CONSENT_OWN_AGE,
         }
     )
     return render(request, "portal/consents.html", context)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from journeys.models import Sensitivity
 
-from .models import Category, ConsentGrant
+from . import policy
+from .models import Category, ConsentGrant, Lapse
 
 CATEGORY_WORDS = {
     Category.CONTACTS: "when and how other agencies have been in touch with {them}",
@@ -66,6 +68,16 @@ def receipt_lines(grant: ConsentGrant) -> list[str]:
     lines.append(
         f"It starts {_when(grant.valid_from)} and ends {_when(grant.expires_at)} unless withdrawn sooner."
     )
+    lapse = policy.lapse_of(grant)
+    if lapse == Lapse.OWN_AGE:
+        lines.append(
+            f"It ended on {subject}'s {settings.CONSENT_OWN_AGE}th birthday, "
+            f"{policy.own_age_birthday(grant.subject):%-d %B %Y}: from then {subject} decides."
+        )
+    elif lapse == Lapse.RESPONSIBILITY:
+        lines.append(
+            f"It ended when {grant.given_by.full_name}'s parental responsibility for {subject} ended."
+        )
     if grant.revoked_at:
         by = (
             grant.revoked_by.get_full_name() or grant.revoked_by.get_username()

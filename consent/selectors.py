@@ -6,8 +6,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import Role
-
 from . import policy
 from .models import BreakGlass, ConsentGrant, ReviewStatus
 
@@ -15,20 +13,23 @@ from .models import BreakGlass, ConsentGrant, ReviewStatus
 def grants_visible(*, user) -> QuerySet[ConsentGrant]:
     """Consent grants the user may see.
 
-    Staff see grants to their own agency (for people they may know of) and grants they recorded;
-    an advocate also sees the grants of members of families assigned to them, since they help
+    Staff see grants to their current agency (for people they may know of) and grants they
+    recorded while at it: someone who moves agency leaves the old one's grants behind. An
+    advocate also sees the grants of members of families assigned to them, since they help
     the family decide. A citizen sees grants about themself and their children below the
     own-consent age. Nobody else sees any: a list of someone's grants to other agencies would
-    tell staff which agencies know them (rule 10)."""
+    tell staff which agencies know them (rule 10). Each carries `in_force` (policy)."""
     viewer = policy.viewer_for(user)
-    base = ConsentGrant.objects.select_related("subject", "agency", "given_by", "recorded_by", "revoked_by")
+    base = policy.with_activity(
+        ConsentGrant.objects.select_related("subject", "agency", "given_by", "recorded_by", "revoked_by")
+    )
     if viewer.is_citizen:
         mine = Q(subject_id=viewer.person_id) | Q(subject_id__in=policy.children_of(viewer.person_id))
         return base.filter(mine).order_by("-created_at", "-id")
     if not viewer.is_staff_member:
         return base.none()
     visible = policy.visible_persons(viewer).values("pk")
-    mine = Q(agency_id=viewer.agency_id) | Q(recorded_by_id=user.pk)
+    mine = Q(agency_id=viewer.agency_id) | Q(recorded_by_id=user.pk, recorded_by_agency_id=viewer.agency_id)
     if viewer.is_advocate:
         mine |= Q(subject_id__in=visible)
     return base.filter(mine, subject_id__in=visible).order_by("-created_at", "-id")
@@ -43,11 +44,14 @@ def grant_detail(*, user, grant_id) -> ConsentGrant:
 
 
 def grants_for_person(*, user, person_id) -> list[ConsentGrant]:
-    """The grants of one person the user may see, newest first, each with its `state` now."""
+    """The grants of one person the user may see, newest first, each with its `state` now and,
+    for a parent's grant that lapsed (rule 4), its `lapse` and the birthday it ended on."""
     grants = list(grants_visible(user=user).filter(subject_id=person_id))
     now = timezone.now()
     for grant in grants:
         grant.state = grant_state(grant, now)
+        grant.lapse = policy.lapse_of(grant, now) if grant.state == "lapsed" else None
+        grant.own_age_birthday = policy.own_age_birthday(grant.subject)
     return grants
 
 
@@ -58,7 +62,7 @@ def grant_state(grant: ConsentGrant, at) -> str:
         return "ended"
     if grant.valid_from > at:
         return "not started"
-    return "active"
+    return "lapsed" if policy.lapse_of(grant, at) else "active"
 
 
 def break_glass_open_for(*, user, person_id) -> BreakGlass | None:
@@ -69,12 +73,10 @@ def break_glass_open_for(*, user, person_id) -> BreakGlass | None:
 
 
 def break_glass_reviews(*, user, status: str | None = ReviewStatus.PENDING) -> QuerySet[BreakGlass]:
-    """Emergency access opened by staff of a manager's agency, for review; nobody else's."""
-    viewer = policy.viewer_for(user)
-    if viewer.role != Role.MANAGER or viewer.agency_id is None:
-        return BreakGlass.objects.none()
-    qs = BreakGlass.objects.filter(agency_id=viewer.agency_id).select_related(
-        "user", "subject", "reviewed_by"
+    """Emergency access for the user to review: a manager's agency's, or, for information
+    governance, every one no manager could review; nobody else's."""
+    qs = policy.break_glass_for_reviewer(policy.viewer_for(user)).select_related(
+        "user", "agency", "subject", "reviewed_by"
     )
     if status:
         qs = qs.filter(review_status=status)
@@ -89,4 +91,4 @@ def break_glass_for_review(*, user, glass_id) -> BreakGlass:
 
 
 def is_active(grant: ConsentGrant) -> bool:
-    return grant.is_active(timezone.now())
+    return grant_state(grant, timezone.now()) == "active"

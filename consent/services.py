@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, Role, StaffMembership
@@ -16,7 +17,7 @@ from journeys.models import Person, Sensitivity
 
 from . import access_log, policy
 from .events import record_event
-from .models import BasisKind, BreakGlass, Category, ConsentGrant, Method, ReviewStatus
+from .models import BasisKind, BreakGlass, Category, ConsentGrant, ConsentLapseNotice, Method, ReviewStatus
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -111,6 +112,7 @@ def consent_grant(
             purpose=purpose,
             given_by=given_by,
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by_agency_id=policy.viewer_for(actor).agency_id,
             method=method,
             valid_from=valid_from,
             expires_at=expires_at,
@@ -184,8 +186,9 @@ def _is_a_sentence(text: str) -> bool:
 def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None = None) -> BreakGlass:
     """Open emergency access to every agency's records of one person for a few hours (rule 5).
 
-    The caller must already be allowed to know of the person (rule 10); the opening is written
-    to the person's access log, and the agency's managers are emailed once it commits."""
+    The caller must already be allowed to open it for this person (policy.break_glass_subject);
+    the opening is written to the person's access log, and once it commits the agency's other
+    managers are emailed, or, where there are none to tell, information governance."""
     viewer = policy.viewer_for(actor)
     reason = (reason or "").strip()
     limit = settings.BREAK_GLASS_HOURS
@@ -212,8 +215,16 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             reason=reason,
             opened_at=now,
             expires_at=now + timedelta(hours=hours),
+            for_governance=not _manager_emails(agency_id=viewer.agency_id, opener=actor),
         )
-        record_event(actor=actor, verb="break_glass.opened", obj=glass, subject=subject.pk, hours=hours)
+        record_event(
+            actor=actor,
+            verb="break_glass.opened",
+            obj=glass,
+            subject=subject.pk,
+            hours=hours,
+            for_governance=glass.for_governance,
+        )
         access_log.append(
             user=actor,
             agency_id=viewer.agency_id,
@@ -222,20 +233,39 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             shown=f"Opened emergency access for up to {hours} hours (no records shown yet)",
             bases=[{"kind": BasisKind.BREAK_GLASS, "ref": glass.pk}],
         )
-        transaction.on_commit(lambda: _email_managers(glass.pk))
+        transaction.on_commit(lambda: _email_reviewers(glass.pk))
     return glass
 
 
-def _email_managers(glass_id: int) -> None:
+def _manager_emails(*, agency_id: int, opener) -> list[str]:
+    """Managers of the agency who can review an opening: never the one who opened it."""
+    return list(
+        StaffMembership.objects.filter(agency_id=agency_id, role=Role.MANAGER)
+        .exclude(user__email="")
+        .exclude(user_id=opener.pk)
+        .values_list("user__email", flat=True)
+    )
+
+
+def _governance_emails() -> list[str]:
+    """Information governance: staff with that role, and the partnership's shared address."""
+    people = StaffMembership.objects.filter(role=Role.INFORMATION_GOVERNANCE).exclude(user__email="")
+    shared = [settings.INFORMATION_GOVERNANCE_EMAIL] if settings.INFORMATION_GOVERNANCE_EMAIL else []
+    return sorted(set(people.values_list("user__email", flat=True)) | set(shared))
+
+
+def _email_reviewers(glass_id: int) -> None:
+    """Tell whoever must review the opening: the agency's managers, else information
+    governance, whose review queue holds it either way."""
     glass = BreakGlass.objects.select_related("user", "agency").filter(pk=glass_id).first()
     if glass is None:
         return
-    managers = list(
-        StaffMembership.objects.filter(agency_id=glass.agency_id, role=Role.MANAGER)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if not managers:
+    queue = "Emergency access reviews"
+    if glass.for_governance:
+        recipients, queue = _governance_emails(), f"Information governance: {queue.lower()}"
+    else:
+        recipients = _manager_emails(agency_id=glass.agency_id, opener=glass.user)
+    if not recipients:
         return
     who = glass.user.get_full_name() or glass.user.get_username()
     send_mail(
@@ -245,11 +275,11 @@ def _email_managers(glass_id: int) -> None:
             f"at {timezone.localtime(glass.opened_at):%H:%M on %d %B %Y}, until "
             f"{timezone.localtime(glass.expires_at):%H:%M}.\n\n"
             f"Their reason: {glass.reason}\n\n"
-            "Please review it in Joined Up (Emergency access reviews) and record whether it was "
+            f"Please review it in Joined Up ({queue}) and record whether it was "
             "justified. The person can see this access in their access log."
         ),
         from_email=None,
-        recipient_list=managers,
+        recipient_list=recipients,
     )
 
 
@@ -264,8 +294,8 @@ def break_glass_review(*, glass: BreakGlass, status: str, note: str, actor) -> B
         errors["note"] = "Write a note saying why."
     if errors:
         raise ValidationError(errors)
-    if viewer.role != Role.MANAGER or viewer.agency_id != glass.agency_id or glass.user_id == actor.pk:
-        raise PermissionDenied("Only another manager of the same agency may review this.")
+    if not policy.may_review_break_glass(viewer, glass):
+        raise PermissionDenied("Only another manager of the agency or information governance may review it.")
     with transaction.atomic():
         glass = BreakGlass.objects.select_for_update().get(pk=glass.pk)
         if glass.review_status != ReviewStatus.PENDING:
@@ -277,3 +307,52 @@ def break_glass_review(*, glass: BreakGlass, status: str, note: str, actor) -> B
         glass.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
         record_event(actor=actor, verb="break_glass.reviewed", obj=glass, status=status)
     return glass
+
+
+# A parent's consent that ended on the young person's 16th birthday (rule 4) -------------
+
+
+def consent_lapse_notices_send(*, now: datetime | None = None) -> int:
+    """Tell each young person, once per grant, that a consent a parent gave for them ended
+    when they reached the own-consent age, and that they can give their own. Safe to run
+    twice: the notice row is unique per grant."""
+    now = now or timezone.now()
+    due = (
+        policy.lapsed_parent_grants(now)
+        .filter(
+            subject__date_of_birth__lte=policy.own_consent_birthday_cutoff(now), lapse_notice__isnull=True
+        )
+        .exclude(subject__email="")
+        .select_related("subject")
+        .order_by("id")
+    )
+    sent = 0
+    for grant in due.iterator(chunk_size=500):
+        with transaction.atomic():
+            notice, created = ConsentLapseNotice.objects.get_or_create(
+                grant=grant, defaults={"sent_at": now, "sent_to": grant.subject.email}
+            )
+            if not created:
+                continue
+            record_event(actor=None, verb="consent.lapse_notice_sent", obj=notice, grant=grant.pk)
+            transaction.on_commit(lambda grant_id=grant.pk: _send_lapse_notice(grant_id))
+        sent += 1
+    return sent
+
+
+def _send_lapse_notice(grant_id: int) -> None:
+    grant = ConsentGrant.objects.select_related("agency", "subject", "lapse_notice").get(pk=grant_id)
+    person = grant.subject
+    send_mail(
+        subject=f"Your parent's consent for {grant.agency.name} has ended",
+        message=(
+            f"Hello {person.preferred_name or person.given_name},\n\n"
+            f"A parent agreed that {grant.agency.name} may see parts of your Joined Up record. "
+            f"That consent ended on your {settings.CONSENT_OWN_AGE}th birthday, "
+            f"{policy.own_age_birthday(person):%-d %B %Y}: from then, you decide.\n\n"
+            f"{grant.agency.name} now sees only its own records of you. To choose what it may see, "
+            f"or to withdraw the old consent, go to:\n{settings.SITE_URL}{reverse('portal:consents')}"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[grant.lapse_notice.sent_to],
+    )

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from . import access_log, portal_services
+from . import access_log, portal_services, services
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,20 @@ def send_expiry_reminders() -> int:
     """Daily (Celery beat): one email per consent ending soon, never two."""
     sent = portal_services.consent_reminders_send()
     logger.info("Sent %s consent expiry reminders.", sent)
+    return sent
+
+
+@shared_task(
+    name="consent.send_lapse_notices",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_lapse_notices() -> int:
+    """Nightly (Celery beat): tell young people once that a parent's consent ended at 16."""
+    sent = services.consent_lapse_notices_send()
+    logger.info("Sent %s consent lapse notices.", sent)
     return sent
 
 

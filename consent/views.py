@@ -132,14 +132,21 @@ def consent_revoke(request, grant_id):
 
 @login_required
 def break_glass_new(request, person_id):
+    """Open emergency access to a person the viewer may know of, or found by an exact
+    identifier (the search result's link carries it; the form sends it back)."""
     _staff_only(request)
-    person, _ = policy.access_person(request.user, person_id)
+    data = request.POST if request.method == "POST" else request.GET
+    identifier = {"scheme": data.get("scheme", ""), "value": data.get("value", "")}
+    person = policy.break_glass_subject(request.user, person_id, identifier if identifier["value"] else None)
     form = BreakGlassForm(
-        request.POST if request.method == "POST" else None, max_hours=settings.BREAK_GLASS_HOURS
+        request.POST if request.method == "POST" else None,
+        max_hours=settings.BREAK_GLASS_HOURS,
+        initial=identifier,
     )
     if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k in ("reason", "hours")}
         try:
-            services.break_glass_open(subject=person, actor=request.user, **form.cleaned_data)
+            services.break_glass_open(subject=person, actor=request.user, **fields)
         except ValidationError as error:
             add_service_errors(form, error)
         except PermissionDenied:
@@ -151,8 +158,7 @@ def break_glass_new(request, person_id):
 
 @login_required
 def review_queue(request):
-    viewer = _staff_only(request)
-    if viewer.role != "manager":
+    if not policy.reviews_break_glass(policy.viewer_for(request.user)):
         raise Http404("No such page.")
     pending = list(selectors.break_glass_reviews(user=request.user))
     return render(request, "consent/review_queue.html", {"pending": pending})

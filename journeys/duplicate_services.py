@@ -22,11 +22,12 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agencies.models import UnitCost
+from consent import policy
 from consent.events import record_event
 from consent.models import Category, ConsentGrant
 
@@ -231,24 +232,23 @@ class GrantIndex:
         self._by_key: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         rows = fetch_rows(
             grants.order_by().values_list(
-                "subject_id", "agency_id", "categories", "labels", "valid_from", "expires_at", "revoked_at"
+                "id", "subject_id", "agency_id", "given_by_id", "categories", "labels",
+                "valid_from", "expires_at", "revoked_at",
             )
-        )
-        for subject_id, agency_id, categories, labels, valid_from, expires_at, revoked_at in rows:
-            self._by_key[(subject_id, agency_id)].append(
-                (_name_set(categories), _name_set(labels), valid_from, expires_at, revoked_at)
-            )
+        )  # fmt: skip
+        # A parent's grant also lapses with their authority (rule 4): the policy reads those few.
+        by_parent = policy.grant_terms(grants.exclude(given_by_id=F("subject_id")))
+        for pk, subject_id, agency_id, given_by_id, categories, labels, *term in rows:
+            terms = by_parent[pk] if given_by_id != subject_id else policy.GrantTerms(*term)
+            self._by_key[(subject_id, agency_id)].append((_name_set(categories), _name_set(labels), terms))
 
     def could_see(
         self, *, agency_id: int, person_id: int, category: str, record_agency_id: int, label: str, at
     ) -> bool:
         if agency_id == record_agency_id:
             return True
-        for categories, labels, valid_from, expires_at, revoked_at in self._by_key.get(
-            (person_id, agency_id), ()
-        ):
-            active = valid_from <= at < expires_at and (revoked_at is None or revoked_at > at)
-            if active and category in categories and label in labels:
+        for categories, labels, terms in self._by_key.get((person_id, agency_id), ()):
+            if category in categories and label in labels and terms.active_at(at):
                 return True
         return False
 

@@ -44,6 +44,8 @@ def case():
         parental_responsibility=False,
         person__given_name="Liam",
         person__family_name="Tester",
+        # Young enough for his mother's consent to stand (rule 4).
+        person__date_of_birth=timezone.localdate() - timedelta(days=8 * 365),
     ).person
     uncle = MembershipFactory(
         family=family, relationship="other", person__given_name="Dev", person__family_name="Quiet"

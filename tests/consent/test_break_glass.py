@@ -98,3 +98,123 @@ def test_a_manager_reviews_in_the_queue(client, world):
     assert client.get("/emergency-access/reviews/").status_code == 404
     client.force_login(UserFactory())
     assert client.get("/emergency-access/reviews/").status_code == 404
+
+
+# Rule 5 with rule 10: a person found only by an exact identifier -------------------------
+
+NHS_NUMBER = "9434765919"
+
+
+@pytest.fixture
+def found_by_identifier():
+    """A person another agency knows, whom this agency has only found by NHS number."""
+    from journeys.models import PersonIdentifier
+
+    stranger = PersonFactory(given_name="Linnea", family_name="Vance")
+    ContactFactory(persons=[stranger], summary="Another agency's contact")
+    PersonIdentifier.objects.create(person=stranger, scheme="nhs_number", value=NHS_NUMBER)
+    return stranger, staff_user(AgencyFactory())
+
+
+def test_the_api_opens_emergency_access_to_a_person_found_by_exact_identifier(found_by_identifier):
+    from rest_framework.test import APIClient
+
+    stranger, staff = found_by_identifier
+    client = APIClient()
+    client.force_authenticate(staff)
+    url = f"/api/v1/persons/{stranger.pk}/break-glass/"
+    assert client.post(url, {"reason": REASON}, format="json").status_code == 404
+    other = PersonFactory()
+    wrong_pair = {"reason": REASON, "identifier": {"scheme": "nhs_number", "value": NHS_NUMBER}}
+    assert (
+        client.post(f"/api/v1/persons/{other.pk}/break-glass/", wrong_pair, format="json").status_code == 404
+    )
+    wrong_scheme = {"reason": REASON, "identifier": {"scheme": "upn", "value": NHS_NUMBER}}
+    assert client.post(url, wrong_scheme, format="json").status_code == 404
+    assert not BreakGlass.objects.exists()
+
+    spaced = {"reason": REASON, "identifier": {"scheme": "nhs_number", "value": "943 476 5919"}}
+    made = client.post(url, spaced, format="json")
+    assert made.status_code == 201 and "expires_at" in made.json()
+    contacts = client.get(f"/api/v1/persons/{stranger.pk}/record/").json()["contacts"]
+    assert [c["summary"] for c in contacts] == ["Another agency's contact"]
+
+
+def test_the_search_result_leads_to_the_emergency_access_page(client, found_by_identifier):
+    stranger, staff = found_by_identifier
+    client.force_login(staff)
+    results = client.get("/people/", {"q": NHS_NUMBER}).content.decode()
+    link = f"/people/{stranger.pk}/emergency-access/?value={NHS_NUMBER}"
+    assert link in results
+    assert client.get(f"/people/{stranger.pk}/emergency-access/").status_code == 404
+    assert client.get(f"/people/{PersonFactory().pk}/emergency-access/?value={NHS_NUMBER}").status_code == 404
+    assert "Open emergency access" in client.get(link).content.decode()
+    response = client.post(link, {"reason": REASON, "hours": 1, "value": NHS_NUMBER})
+    assert response.status_code == 302
+    assert "Another agency&#x27;s contact" in client.get(f"/people/{stranger.pk}/").content.decode()
+
+
+# Never unreviewed: information governance when no other manager can be told ---------------
+
+
+@override_settings(INFORMATION_GOVERNANCE_EMAIL="ig@example.invalid")
+@pytest.mark.parametrize("opener", ["staff", "only_manager"])
+def test_without_another_manager_information_governance_is_told_and_reviews(
+    client, opener, django_capture_on_commit_callbacks
+):
+    from consent.services import break_glass_open
+
+    agency = AgencyFactory()
+    person = PersonFactory(registered_by=agency)
+    if opener == "staff":
+        staff_user(agency, Role.MANAGER)  # a manager without an email cannot be told
+        actor = staff_user(agency)
+    else:
+        actor = staff_user(agency, Role.MANAGER)
+        actor.email = "only-manager@example.invalid"
+        actor.save()
+    governance = staff_user(AgencyFactory(code="county"), Role.INFORMATION_GOVERNANCE)
+    governance.email = "governance.officer@example.invalid"
+    governance.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        glass = break_glass_open(subject=person, reason=REASON, actor=actor)
+    assert [sorted(m.to) for m in mail.outbox] == [
+        ["governance.officer@example.invalid", "ig@example.invalid"]
+    ]
+    assert "Information governance" in mail.outbox[0].body
+
+    client.force_login(governance)
+    assert "Emergency access reviews" in client.get("/").content.decode()
+    queue = client.get("/emergency-access/reviews/").content.decode()
+    assert REASON in queue and "No manager to review" in queue
+    assert client.get(f"/people/{person.pk}/").status_code == 404  # reviews, never reads records
+    client.post(f"/emergency-access/{glass.pk}/review/", {"status": "justified", "note": "A real emergency."})
+    glass.refresh_from_db()
+    assert (glass.review_status, glass.reviewed_by) == ("justified", governance)
+
+
+def test_information_governance_reviews_only_what_no_manager_could(client, world):
+    from consent.services import break_glass_open
+
+    _agency, person, staff, _manager = world
+    glass = break_glass_open(subject=person, reason=REASON, actor=staff)
+    assert glass.for_governance is False
+    client.force_login(staff_user(AgencyFactory(), Role.INFORMATION_GOVERNANCE))
+    assert REASON not in client.get("/emergency-access/reviews/").content.decode()
+    assert client.get(f"/emergency-access/{glass.pk}/review/").status_code == 404
+
+
+def test_bad_break_glass_input_is_a_400_only_for_a_person_the_caller_may_open(found_by_identifier):
+    from rest_framework.test import APIClient
+
+    stranger, staff = found_by_identifier
+    client = APIClient()
+    client.force_authenticate(staff)
+    url = f"/api/v1/persons/{stranger.pk}/break-glass/"
+    assert client.post(url, [1, 2], format="json").status_code == 404
+    assert client.post(url, {"identifier": "x"}, format="json").status_code == 404
+    short = {"reason": "urgent", "identifier": {"scheme": "nhs_number", "value": NHS_NUMBER}}
+    assert client.post(url, short, format="json").status_code == 400
+    assert client.post(
+        url, {"identifier": {"scheme": "nhs_number", "value": NHS_NUMBER}}, format="json"
+    ).json()["reason"]
