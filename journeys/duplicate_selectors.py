@@ -1,6 +1,10 @@
 """Reads for the duplication pages and API: which flags a manager may see, the review queue,
 and the dashboard's aggregates. Managers see aggregates and flags about assessments, never a
-person's name or answers (those stay under the staff rules of the consent policy)."""
+person's name or answers (those stay under the staff rules of the consent policy).
+
+A flag is a derived record (rule 11): its details (the other assessment, its agency and date)
+are shown only where the consent policy opens both assessments to the manager now. The rest
+are only counted, in one number with no ids."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
-from agencies.models import Agency, Role, StaffMembership
+from agencies.models import Agency, Role
 
 from .models import DuplicateFlag, FlagStatus
 
@@ -32,17 +36,14 @@ class ManagerScope:
 
 
 def manager_scope(user) -> ManagerScope | None:
-    """The manager's scope in one query; None for anyone who is not a manager."""
-    if user is None or not user.is_authenticated:
+    """The manager's scope, read from the policy's viewer (built once a request); None for
+    anyone who is not a manager."""
+    from consent.policy import viewer_for
+
+    viewer = viewer_for(user)
+    if viewer.role != Role.MANAGER or viewer.agency_id is None:
         return None
-    row = (
-        StaffMembership.objects.filter(user_id=user.pk, role=Role.MANAGER)
-        .values_list("agency_id", "partnership_reviewer")
-        .first()
-    )
-    if row is None:
-        return None
-    return ManagerScope(agency_id=row[0], partnership=row[1])
+    return ManagerScope(agency_id=viewer.agency_id, partnership=viewer.partnership_reviewer)
 
 
 def require_manager(user) -> ManagerScope:
@@ -74,13 +75,31 @@ class FlagFilters:
         return flags
 
 
+def _details_open(user) -> Q:
+    """Flags whose earlier and later assessments the consent policy opens to this user now."""
+    from consent.policy import assessments_open_filter, viewer_for
+
+    viewer = viewer_for(user)
+    return assessments_open_filter(viewer, prefix="earlier__") & assessments_open_filter(
+        viewer, prefix="later__"
+    )
+
+
 def flags_visible(*, user, filters: FlagFilters | None = None) -> QuerySet[DuplicateFlag]:
-    """The flags this manager may see (403 for anyone else), newest later assessment first."""
+    """The manager's flags (403 for anyone else) that may be shown in detail, newest later
+    assessment first."""
     scope = require_manager(user)
-    flags = DuplicateFlag.objects.filter(scope.flag_filter())
+    flags = DuplicateFlag.objects.filter(scope.flag_filter()).filter(_details_open(user))
     if filters is not None:
         flags = filters.apply(flags)
     return flags.order_by("-later__completed_at", "-id")
+
+
+def flags_not_shown(*, user) -> int:
+    """How many of the manager's flags involve a record the policy does not open to them now.
+    Counted whatever the filters, so that no filter narrows the number down to one record."""
+    scope = require_manager(user)
+    return DuplicateFlag.objects.filter(scope.flag_filter()).exclude(_details_open(user)).count()
 
 
 def flag_list(*, user, filters: FlagFilters | None = None) -> QuerySet[DuplicateFlag]:
@@ -141,6 +160,7 @@ class Dashboard:
     by_month: list[tuple[date, int, int]]  # (month, flags, avoidable)
     heatmap: Heatmap
     top_questions: list[tuple[str, str, int]]  # (code, text, times asked again)
+    not_shown: int = 0  # the manager's flags involving records they may not see (flags_not_shown)
     month_largest: int = 0
 
 
@@ -151,7 +171,8 @@ def _shade(count: int, largest: int) -> int:
 
 
 def dashboard(*, user, filters: FlagFilters | None = None, top: int = 10) -> Dashboard:
-    """Aggregates of the flags the manager may see: five queries whatever their number."""
+    """Aggregates of the flags the manager may see in detail, and the count of the others: a
+    fixed number of queries whatever their number."""
     flags = flags_visible(user=user, filters=filters).order_by()
     totals = flags.aggregate(
         total=Count("id"),
@@ -194,6 +215,7 @@ def dashboard(*, user, filters: FlagFilters | None = None, top: int = 10) -> Das
         by_month=by_month,
         heatmap=heatmap,
         top_questions=top_questions,
+        not_shown=flags_not_shown(user=user),
         month_largest=max((n for _, n, _ in by_month), default=0),
     )
 
