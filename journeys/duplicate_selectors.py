@@ -250,8 +250,10 @@ class EarlierAnswer:
     value: str
     completed_at: object
     agency_id: int
+    agency_code: str
     agency_name: str
     assessment_name: str
+    sensitivity: str
     basis: object
 
 
@@ -259,15 +261,16 @@ def tell_us_once(
     *, user, question_ids, person=None, family=None, log: bool = True
 ) -> dict[int, EarlierAnswer]:
     """The most recent earlier answer to each of these questions within TELL_US_ONCE_DAYS, in
-    records the user may see (consent policy), keyed by question id.
+    records the user may see (consent policy) and not withheld from the person, keyed by
+    question id. The one read of what may be reused: the page's panel, the API's list and the
+    check of a reuse (page or API) all ask here.
 
     For a person: their assessments under the viewer's scope, and the viewer's own agency's
     family-level assessments of families they belong to. For a family: the viewer's own agency's
     family-level assessments of it (consent is given person by person, so other agencies'
-    family-level records are not opened here). Showing another agency's answers writes one
-    access-log entry (rule 7). Four queries at most, plus the log entry.
+    family-level records are not opened here). With `log`, showing another agency's answers
+    writes one access-log entry (rule 7; see log_shown). Four queries at most, plus the entry.
     """
-    from consent import access_log
     from consent.models import Category
     from consent.policy import viewer_for
 
@@ -305,29 +308,51 @@ def tell_us_once(
             value=answer.value,
             completed_at=assessment.completed_at,
             agency_id=assessment.agency_id,
+            agency_code=assessment.agency.code,
             agency_name=assessment.agency.name,
             assessment_name=assessment.assessment_type.name,
+            sensitivity=assessment.sensitivity,
             basis=basis,
         )
-    others = [e for e in found.values() if e.agency_id != viewer.agency_id]
-    if log and others and person is not None:
-        bases = {e.basis for e in others if e.basis is not None}
-        access_log.append(
-            user=user,
-            agency_id=viewer.agency_id,
-            role=viewer.role,
-            subject_id=person.pk,
-            shown=f"{len(others)} earlier answers from {len({e.agency_id for e in others})} other agencies"
-            " (tell us once)",
-            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
-        )
+    if log:
+        log_shown(user=user, person=person, earlier=found.values())
     return found
+
+
+def log_shown(*, user, person, earlier) -> None:
+    """One access-log entry for showing other agencies' earlier answers about a person (rule
+    7); nothing when all were the viewer's own agency's."""
+    log_earlier_answers(user=user, person=person, used=[(e.agency_id, e.basis) for e in earlier])
+
+
+def log_earlier_answers(*, user, person, used, reused: bool = False) -> None:
+    """The access-log entry of tell us once: `used` holds (agency id, basis) of each earlier
+    answer shown, or copied into a new assessment (`reused`); only other agencies' count."""
+    from consent import access_log
+    from consent.policy import viewer_for
+
+    viewer = viewer_for(user)
+    others = [(agency_id, basis) for agency_id, basis in used if agency_id != viewer.agency_id]
+    if not others or person is None:
+        return
+    bases = {basis for _, basis in others if basis is not None}
+    what = "reused in a new assessment" if reused else "shown"
+    access_log.append(
+        user=user,
+        agency_id=viewer.agency_id,
+        role=viewer.role,
+        subject_id=person.pk,
+        shown=f"{len(others)} earlier answers from {len({a for a, _ in others})} other agencies"
+        f" {what} (tell us once)",
+        bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+    )
 
 
 def _reusable_assessments(viewer, *, person=None, family=None):
     """The assessments whose answers `viewer` may reuse about this subject: recent (within
-    TELL_US_ONCE_DAYS) and open to them under the consent policy. (queryset, scope) or
-    (None, None)."""
+    TELL_US_ONCE_DAYS), open to them under the consent policy, and not withheld from the
+    subject (a copy would carry the answer into a record the person can read). (queryset,
+    scope) or (None, None)."""
     from django.conf import settings
     from django.utils import timezone
 
@@ -353,22 +378,24 @@ def _reusable_assessments(viewer, *, person=None, family=None):
         assessments = Assessment.objects.filter(subject_family_id=family.pk, agency_id=viewer.agency_id)
     else:
         return None, None
-    return assessments.filter(completed_at__gte=since), scope
+    return assessments.filter(completed_at__gte=since, withheld_from_subject=False), scope
 
 
-def reusable_answers(*, user, answer_ids, person=None, family=None) -> dict:
-    """Of these answer ids, those the user may reuse for this subject ("tell us once"), as
-    {id: Answer} with their question; any other id is simply absent."""
-    from consent.policy import viewer_for
-
+def reusable_answers(*, user, assessment_type, answer_ids, person=None, family=None) -> dict:
+    """Of these answer ids, those the user may reuse in an assessment of this type about this
+    subject: exactly the answers tell_us_once offers (page) and lists (API), so nothing can be
+    reused that could not be found. {id: Answer} with its question and source assessment; any
+    other id is simply absent."""
     from .models import Answer
 
-    assessments, _ = _reusable_assessments(viewer_for(user), person=person, family=family)
-    if assessments is None or not answer_ids:
+    offered = tell_us_once(
+        user=user,
+        question_ids=[q.pk for q in assessment_type.questions.all()],
+        person=person,
+        family=family,
+        log=False,
+    )
+    wanted = set(answer_ids) & {e.answer_id for e in offered.values()}
+    if not wanted:
         return {}
-    return {
-        answer.pk: answer
-        for answer in Answer.objects.filter(
-            pk__in=sorted(set(answer_ids)), assessment__in=assessments.values("id")
-        ).select_related("question")
-    }
+    return Answer.objects.select_related("question", "assessment").in_bulk(sorted(wanted))

@@ -1,4 +1,7 @@
-"""A small partnership with two flags: police then housing about one person, and the school
+"""`setting`: the police assessed a person a month ago, and a housing officer is about to
+assess them (tell us once).
+
+`partnership`: a small partnership with two flags: police then housing about one person, and the school
 assessing another person twice. The adult lets police, housing and the partnership reviewer's
 agency see their assessments (given after both were made), and the child lets the reviewer's,
 so each manager may see the details of the flags about their agency."""
@@ -6,6 +9,7 @@ so each manager may see the details of the flags about their agency."""
 from dataclasses import dataclass
 
 import pytest
+from django.urls import reverse
 
 from agencies.models import Role
 from journeys.duplicate_services import duplicates_rescan
@@ -70,3 +74,16 @@ def partnership(db) -> Partnership:
         flag_police_housing=DuplicateFlag.objects.get(asked_again_by=housing),
         flag_school_twice=DuplicateFlag.objects.get(asked_again_by=school),
     )
+
+
+@pytest.fixture
+def setting(db):
+    police = AgencyFactory(code="police", name="County Police")
+    housing = AgencyFactory(code="housing", name="District Housing Options")
+    bank = questions(8, prefix="bank")
+    person = PersonFactory(registered_by=housing)
+    earlier = record(kind(bank[:6], agency=police), person=person, days_ago=30)
+    needs = kind(bank, agency=housing)
+    user = staff_user(housing)
+    url = f"{reverse('assessments:record')}?person={person.pk}&type={needs.pk}"
+    return police, housing, bank, person, earlier, needs, user, url
