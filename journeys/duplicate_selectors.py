@@ -398,4 +398,4 @@ def reusable_answers(*, user, assessment_type, answer_ids, person=None, family=N
     wanted = set(answer_ids) & {e.answer_id for e in offered.values()}
     if not wanted:
         return {}
-    return Answer.objects.select_related("question", "assessment").in_bulk(sorted(wanted))
+    return Answer.objects.select_related("question").in_bulk(sorted(wanted))
