@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,6 +49,7 @@ class Viewer:
     role: str | None
     person_id: int | None
     is_advocacy: bool = False
+    partnership_reviewer: bool = False  # a manager who reviews duplication across agencies
 
     @property
     def is_staff_member(self) -> bool:
@@ -113,6 +115,7 @@ def _build_viewer(user) -> Viewer:
             "staff_membership__agency_id",
             "staff_membership__role",
             "staff_membership__agency__sector",
+            "staff_membership__partnership_reviewer",
             "person__id",
         )
         .first()
@@ -125,6 +128,7 @@ def _build_viewer(user) -> Viewer:
             role=row["staff_membership__role"],
             person_id=None,
             is_advocacy=row["staff_membership__agency__sector"] == Sector.ADVOCACY,
+            partnership_reviewer=row["staff_membership__partnership_reviewer"],
         )
     elif row.get("person__id"):
         viewer = Viewer(user=user, agency_id=None, role=CITIZEN, person_id=row["person__id"])
@@ -664,6 +668,37 @@ def agency_could_see(
     return None
 
 
+def assessments_open_filter(viewer: Viewer, *, at: datetime | None = None, prefix: str = "") -> Q:
+    """A filter on assessments (reached through `prefix`, e.g. "earlier__") for those this
+    staff viewer may see now: the decisions of scope_for and Scope.basis_for for the
+    assessments category, over many people in one query (derived records, rule 11).
+
+    Family-level assessments are open only to the agency that made them: consent is given
+    person by person. A grant's categories and labels are JSON lists of fixed codes, matched
+    as quoted text so the same filter runs on SQLite and PostgreSQL."""
+    if not viewer.is_staff_member:
+        return Q(**{f"{prefix}pk__in": []})
+    at = at or timezone.now()
+    person = f"{prefix}subject_person"
+    glass = Exists(open_break_glass(at).filter(subject_id=OuterRef(person), user_id=viewer.user.pk))
+    grant = Exists(
+        active_grants(at)
+        .filter(subject_id=OuterRef(person), agency_id=viewer.agency_id)
+        .alias(categories_text=Cast("categories", TextField()), labels_text=Cast("labels", TextField()))
+        .filter(
+            categories_text__contains=f'"{Category.ASSESSMENTS}"',
+            labels_text__contains=Concat(Value('"'), OuterRef(f"{prefix}sensitivity"), Value('"')),
+        )
+    )
+    own = Q(**{f"{prefix}recording_agency_id": viewer.agency_id})
+    shown = own | Q(**{f"{person}__isnull": False}) & (glass | grant)
+    if viewer.is_advocate:
+        shown &= Q(**{f"{person}__in": visible_persons(viewer, at).values("pk")}) | Q(
+            **{f"{prefix}subject_family__in": assigned_family_ids(viewer, at)}
+        )
+    return shown
+
+
 __all__ = [
     "Basis",
     "Category",
@@ -672,6 +707,7 @@ __all__ = [
     "access_person",
     "active_grants",
     "agency_could_see",
+    "assessments_open_filter",
     "contact_recording",
     "named_persons",
     "scope_for",

@@ -15,8 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
-from agencies.models import Agency, AssessmentType, ContactType
-from consent.policy import own_agency_records, viewer_for, visible_persons
+from agencies.models import Agency, AssessmentType, ContactType, Level
+from consent.policy import access_person, own_agency_records, viewer_for, visible_persons
 
 from . import selectors, services
 from .models import (
@@ -161,6 +161,36 @@ class AssessmentOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class OwnAssessmentTypeField(serializers.PrimaryKeyRelatedField):
+    """An assessment type of the caller's own agency; another agency's reads as 'does not exist'."""
+
+    def get_queryset(self):
+        viewer = viewer_for(self.context["request"].user)
+        return AssessmentType.objects.filter(agency_id=viewer.agency_id)
+
+
+class ReusableAnswersQuerySerializer(serializers.Serializer):
+    assessment_type = OwnAssessmentTypeField(help_text="An assessment type of your agency, about one person.")
+
+    def validate_assessment_type(self, value):
+        if value.level != Level.PERSON:
+            raise serializers.ValidationError("Choose an assessment type about one person.")
+        return value
+
+
+class ReusableAnswerSerializer(serializers.Serializer):
+    """One earlier answer that may be reused (tell us once)."""
+
+    id = serializers.IntegerField(source="answer_id")
+    question = serializers.CharField(source="question_code")
+    value = serializers.CharField()
+    agency = serializers.CharField(source="agency_code")
+    agency_id = serializers.IntegerField()
+    agency_name = serializers.CharField()
+    answered_at = serializers.DateTimeField(source="completed_at")
+    sensitivity = serializers.ChoiceField(choices=Sensitivity.choices)
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -212,6 +242,32 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 "assessments": AssessmentOutputSerializer(record.assessments, many=True).data,
             }
         )
+
+    @extend_schema(
+        parameters=[ReusableAnswersQuerySerializer],
+        responses={
+            200: ReusableAnswerSerializer(many=True),
+            400: OpenApiResponse(description="No assessment type, or not one of your agency's for a person."),
+            404: OpenApiResponse(description="No such person, or one you may not know of."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="reusable-answers")
+    def reusable_answers(self, request, pk=None):
+        """Tell us once: for each question of the assessment type, the latest recent answer
+        open to you, not withheld from the person; reuse one with
+        `"answers": [{"question", "reused_from": id}]`. Showing other agencies' answers is logged."""
+        from .duplicate_selectors import tell_us_once
+
+        person, _ = access_person(request.user, pk)
+        query = ReusableAnswersQuerySerializer(
+            data=request.query_params, context=self.get_serializer_context()
+        )
+        query.is_valid(raise_exception=True)
+        assessment_type = query.validated_data["assessment_type"]
+        earlier = tell_us_once(
+            user=request.user, question_ids=[q.pk for q in assessment_type.questions.all()], person=person
+        )
+        return Response(ReusableAnswerSerializer(earlier.values(), many=True).data)
 
     def _validated(self, serializer_class):
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
@@ -365,7 +421,8 @@ class AssessmentInputSerializer(serializers.Serializer):
         return value
 
     def validate(self, data):
-        """Resolve reused answers: only recent ones open to the caller, to the same question."""
+        """Resolve reused answers: only those reusable-answers lists for this type and subject
+        (recent, open to the caller, not withheld), each to its own question."""
         from .duplicate_selectors import reusable_answers
 
         wanted = [a["reused_from"] for a in data["answers"] if a.get("reused_from")]
@@ -373,6 +430,7 @@ class AssessmentInputSerializer(serializers.Serializer):
             return data
         sources = reusable_answers(
             user=self.context["request"].user,
+            assessment_type=data["assessment_type"],
             answer_ids=wanted,
             person=data.get("subject_person"),
             family=data.get("subject_family"),
@@ -383,7 +441,9 @@ class AssessmentInputSerializer(serializers.Serializer):
                 continue
             source = sources.get(answer["reused_from"])
             if source is None or source.question.code != answer["question"]:
-                errors[index] = {"reused_from": ["Not a recent answer to this question that you may reuse."]}
+                errors[index] = {
+                    "reused_from": ["Not an answer to this question listed in reusable-answers for you."]
+                }
                 continue
             answer["reused_from"], answer["value"] = source, source.value
         if any(errors):

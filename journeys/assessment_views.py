@@ -139,8 +139,13 @@ def record(request):
         return render(request, "assessments/choose.html", context, status=status)
 
     questions = list(chosen.questions.all())
+    # A post that saves shows nothing: its reuse is logged by the service instead.
     earlier = duplicate_selectors.tell_us_once(
-        user=request.user, question_ids=[q.pk for q in questions], person=person, family=family
+        user=request.user,
+        question_ids=[q.pk for q in questions],
+        person=person,
+        family=family,
+        log=request.method != "POST",
     )
     form = AssessmentForm(request.POST or None, questions=questions, earlier=earlier)
     status = 200
@@ -158,7 +163,7 @@ def record(request):
             if data["completed_on"] == timezone.localdate():
                 completed_at = min(completed_at, timezone.now())
             try:
-                services.assessment_record(
+                assessment = services.assessment_record(
                     assessment_type=chosen,
                     subject_person=person,
                     subject_family=family,
@@ -173,8 +178,14 @@ def record(request):
             else:
                 told_once = sum(1 for a in answers if a.get("reused_from"))
                 note = f", {told_once} reused from earlier records" if told_once else ""
+                if assessment.sensitivity != data["sensitivity"]:
+                    note += (
+                        f". It is marked {assessment.get_sensitivity_display().lower()}, the most"
+                        " sensitive kind of the answers it reuses"
+                    )
                 messages.success(request, f"{chosen.name} recorded with {len(answers)} answers{note}.")
                 return redirect(back)
         status = 400
+        duplicate_selectors.log_shown(user=request.user, person=person, earlier=earlier.values())
     context.update({"chosen": chosen, "form": form, "earlier": list(earlier.values())})
     return render(request, "assessments/record.html", context, status=status)

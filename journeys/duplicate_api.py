@@ -4,6 +4,7 @@ Thin adapters over duplicate_selectors (reads) and duplicate_services (the revie
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from . import duplicate_selectors, duplicate_services
@@ -36,6 +37,29 @@ class FlagFilterSerializer(serializers.Serializer):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
         )
+
+
+class FlagPagination(PageNumberPagination):
+    """The contract's page of flags, plus `not_shown`: how many of the caller's flags involve a
+    record the consent policy does not open to them now. A count only: no ids, no details."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.not_shown = duplicate_selectors.flags_not_shown(user=request.user)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["not_shown"] = self.not_shown
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["not_shown"] = {
+            "type": "integer",
+            "description": "Your flags involving records you may not see: counted, never listed.",
+        }
+        schema["required"] = [*schema.get("required", []), "not_shown"]
+        return schema
 
 
 class DuplicateFlagSerializer(serializers.ModelSerializer):
@@ -73,9 +97,12 @@ class ReviewSerializer(serializers.Serializer):
 
 class DuplicateFlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Duplicate-assessment flags of your agency (asked again by it, or after it); a
-    partnership reviewer sees every agency's. Filter with ?status=open|confirmed|dismissed&agency=."""
+    partnership reviewer's cover every agency. A flag is listed only where both assessments are
+    open to you under consent now; the others are only counted (`not_shown`), and answer 404.
+    Filter with ?status=open|confirmed|dismissed&agency=."""
 
     serializer_class = DuplicateFlagSerializer
+    pagination_class = FlagPagination
     permission_classes = [permissions.IsAuthenticated, IsManager]
 
     def get_queryset(self):

@@ -1,6 +1,10 @@
 """Reads for the duplication pages and API: which flags a manager may see, the review queue,
 and the dashboard's aggregates. Managers see aggregates and flags about assessments, never a
-person's name or answers (those stay under the staff rules of the consent policy)."""
+person's name or answers (those stay under the staff rules of the consent policy).
+
+A flag is a derived record (rule 11): its details (the other assessment, its agency and date)
+are shown only where the consent policy opens both assessments to the manager now. The rest
+are only counted, in one number with no ids."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
-from agencies.models import Agency, Role, StaffMembership
+from agencies.models import Agency, Role
 
 from .models import DuplicateFlag, FlagStatus
 
@@ -32,17 +36,14 @@ class ManagerScope:
 
 
 def manager_scope(user) -> ManagerScope | None:
-    """The manager's scope in one query; None for anyone who is not a manager."""
-    if user is None or not user.is_authenticated:
+    """The manager's scope, read from the policy's viewer (built once a request); None for
+    anyone who is not a manager."""
+    from consent.policy import viewer_for
+
+    viewer = viewer_for(user)
+    if viewer.role != Role.MANAGER or viewer.agency_id is None:
         return None
-    row = (
-        StaffMembership.objects.filter(user_id=user.pk, role=Role.MANAGER)
-        .values_list("agency_id", "partnership_reviewer")
-        .first()
-    )
-    if row is None:
-        return None
-    return ManagerScope(agency_id=row[0], partnership=row[1])
+    return ManagerScope(agency_id=viewer.agency_id, partnership=viewer.partnership_reviewer)
 
 
 def require_manager(user) -> ManagerScope:
@@ -74,13 +75,31 @@ class FlagFilters:
         return flags
 
 
+def _details_open(user) -> Q:
+    """Flags whose earlier and later assessments the consent policy opens to this user now."""
+    from consent.policy import assessments_open_filter, viewer_for
+
+    viewer = viewer_for(user)
+    return assessments_open_filter(viewer, prefix="earlier__") & assessments_open_filter(
+        viewer, prefix="later__"
+    )
+
+
 def flags_visible(*, user, filters: FlagFilters | None = None) -> QuerySet[DuplicateFlag]:
-    """The flags this manager may see (403 for anyone else), newest later assessment first."""
+    """The manager's flags (403 for anyone else) that may be shown in detail, newest later
+    assessment first."""
     scope = require_manager(user)
-    flags = DuplicateFlag.objects.filter(scope.flag_filter())
+    flags = DuplicateFlag.objects.filter(scope.flag_filter()).filter(_details_open(user))
     if filters is not None:
         flags = filters.apply(flags)
     return flags.order_by("-later__completed_at", "-id")
+
+
+def flags_not_shown(*, user) -> int:
+    """How many of the manager's flags involve a record the policy does not open to them now.
+    Counted whatever the filters, so that no filter narrows the number down to one record."""
+    scope = require_manager(user)
+    return DuplicateFlag.objects.filter(scope.flag_filter()).exclude(_details_open(user)).count()
 
 
 def flag_list(*, user, filters: FlagFilters | None = None) -> QuerySet[DuplicateFlag]:
@@ -141,6 +160,7 @@ class Dashboard:
     by_month: list[tuple[date, int, int]]  # (month, flags, avoidable)
     heatmap: Heatmap
     top_questions: list[tuple[str, str, int]]  # (code, text, times asked again)
+    not_shown: int = 0  # the manager's flags involving records they may not see (flags_not_shown)
     month_largest: int = 0
 
 
@@ -151,7 +171,8 @@ def _shade(count: int, largest: int) -> int:
 
 
 def dashboard(*, user, filters: FlagFilters | None = None, top: int = 10) -> Dashboard:
-    """Aggregates of the flags the manager may see: five queries whatever their number."""
+    """Aggregates of the flags the manager may see in detail, and the count of the others: a
+    fixed number of queries whatever their number."""
     flags = flags_visible(user=user, filters=filters).order_by()
     totals = flags.aggregate(
         total=Count("id"),
@@ -194,6 +215,7 @@ def dashboard(*, user, filters: FlagFilters | None = None, top: int = 10) -> Das
         by_month=by_month,
         heatmap=heatmap,
         top_questions=top_questions,
+        not_shown=flags_not_shown(user=user),
         month_largest=max((n for _, n, _ in by_month), default=0),
     )
 
@@ -228,8 +250,11 @@ class EarlierAnswer:
     value: str
     completed_at: object
     agency_id: int
+    recording_agency_id: int
+    agency_code: str
     agency_name: str
     assessment_name: str
+    sensitivity: str
     basis: object
 
 
@@ -237,15 +262,16 @@ def tell_us_once(
     *, user, question_ids, person=None, family=None, log: bool = True
 ) -> dict[int, EarlierAnswer]:
     """The most recent earlier answer to each of these questions within TELL_US_ONCE_DAYS, in
-    records the user may see (consent policy), keyed by question id.
+    records the user may see (consent policy) and not withheld from the person, keyed by
+    question id. The one read of what may be reused: the page's panel, the API's list and the
+    check of a reuse (page or API) all ask here.
 
     For a person: their assessments under the viewer's scope, and the viewer's own agency's
     family-level assessments of families they belong to. For a family: the viewer's own agency's
     family-level assessments of it (consent is given person by person, so other agencies'
-    family-level records are not opened here). Showing another agency's answers writes one
-    access-log entry (rule 7). Four queries at most, plus the log entry.
+    family-level records are not opened here). With `log`, showing another agency's answers
+    writes one access-log entry (rule 7; see log_shown). Four queries at most, plus the entry.
     """
-    from consent import access_log
     from consent.models import Category
     from consent.policy import viewer_for
 
@@ -285,29 +311,52 @@ def tell_us_once(
             value=answer.value,
             completed_at=assessment.completed_at,
             agency_id=assessment.agency_id,
+            recording_agency_id=assessment.recording_agency_id,
+            agency_code=assessment.agency.code,
             agency_name=assessment.agency.name,
             assessment_name=assessment.assessment_type.name,
+            sensitivity=assessment.sensitivity,
             basis=basis,
         )
-    others = [e for e in found.values() if e.agency_id != viewer.agency_id]
-    if log and others and person is not None:
-        bases = {e.basis for e in others if e.basis is not None}
-        access_log.append(
-            user=user,
-            agency_id=viewer.agency_id,
-            role=viewer.role,
-            subject_id=person.pk,
-            shown=f"{len(others)} earlier answers from {len({e.agency_id for e in others})} other agencies"
-            " (tell us once)",
-            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
-        )
+    if log:
+        log_shown(user=user, person=person, earlier=found.values())
     return found
+
+
+def log_shown(*, user, person, earlier) -> None:
+    """One access-log entry for showing other agencies' earlier answers about a person (rule
+    7); nothing when all were the viewer's own agency's."""
+    log_earlier_answers(user=user, person=person, used=[(e.recording_agency_id, e.basis) for e in earlier])
+
+
+def log_earlier_answers(*, user, person, used, reused: bool = False) -> None:
+    """The access-log entry of tell us once: `used` holds (recording agency id, basis) of each earlier
+    answer shown, or copied into a new assessment (`reused`); only other agencies' count."""
+    from consent import access_log
+    from consent.policy import viewer_for
+
+    viewer = viewer_for(user)
+    others = [(agency_id, basis) for agency_id, basis in used if agency_id != viewer.agency_id]
+    if not others or person is None:
+        return
+    bases = {basis for _, basis in others if basis is not None}
+    what = "reused in a new assessment" if reused else "shown"
+    access_log.append(
+        user=user,
+        agency_id=viewer.agency_id,
+        role=viewer.role,
+        subject_id=person.pk,
+        shown=f"{len(others)} earlier answers from {len({a for a, _ in others})} other agencies"
+        f" {what} (tell us once)",
+        bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+    )
 
 
 def _reusable_assessments(viewer, *, person=None, family=None):
     """The assessments whose answers `viewer` may reuse about this subject: recent (within
-    TELL_US_ONCE_DAYS) and open to them under the consent policy. (queryset, scope) or
-    (None, None)."""
+    TELL_US_ONCE_DAYS), open to them under the consent policy, and not withheld from the
+    subject (a copy would carry the answer into a record the person can read). (queryset,
+    scope) or (None, None)."""
     from django.conf import settings
     from django.utils import timezone
 
@@ -326,29 +375,33 @@ def _reusable_assessments(viewer, *, person=None, family=None):
         families = current_memberships().filter(person_id=person.pk).values("family_id")
         assessments = Assessment.objects.filter(
             Q(subject_person_id=person.pk) & scope.record_filter(Category.ASSESSMENTS)
-            | Q(subject_family_id__in=families, agency_id=viewer.agency_id)
+            | Q(subject_family_id__in=families, recording_agency_id=viewer.agency_id)
         )
     elif family is not None:
         scope = None
-        assessments = Assessment.objects.filter(subject_family_id=family.pk, agency_id=viewer.agency_id)
+        assessments = Assessment.objects.filter(
+            subject_family_id=family.pk, recording_agency_id=viewer.agency_id
+        )
     else:
         return None, None
-    return assessments.filter(completed_at__gte=since), scope
+    return assessments.filter(completed_at__gte=since, withheld_from_subject=False), scope
 
 
-def reusable_answers(*, user, answer_ids, person=None, family=None) -> dict:
-    """Of these answer ids, those the user may reuse for this subject ("tell us once"), as
-    {id: Answer} with their question; any other id is simply absent."""
-    from consent.policy import viewer_for
-
+def reusable_answers(*, user, assessment_type, answer_ids, person=None, family=None) -> dict:
+    """Of these answer ids, those the user may reuse in an assessment of this type about this
+    subject: exactly the answers tell_us_once offers (page) and lists (API), so nothing can be
+    reused that could not be found. {id: Answer} with its question and source assessment; any
+    other id is simply absent."""
     from .models import Answer
 
-    assessments, _ = _reusable_assessments(viewer_for(user), person=person, family=family)
-    if assessments is None or not answer_ids:
+    offered = tell_us_once(
+        user=user,
+        question_ids=[q.pk for q in assessment_type.questions.all()],
+        person=person,
+        family=family,
+        log=False,
+    )
+    wanted = set(answer_ids) & {e.answer_id for e in offered.values()}
+    if not wanted:
         return {}
-    return {
-        answer.pk: answer
-        for answer in Answer.objects.filter(
-            pk__in=sorted(set(answer_ids)), assessment__in=assessments.values("id")
-        ).select_related("question")
-    }
+    return Answer.objects.select_related("question").in_bulk(sorted(wanted))

@@ -130,7 +130,13 @@ def queue(request):
     return render(
         request,
         "duplicates/queue.html",
-        {"form": form, "page": page, "scope": scope, "query": _query_without_page(request)},
+        {
+            "form": form,
+            "page": page,
+            "scope": scope,
+            "query": _query_without_page(request),
+            "not_shown": duplicate_selectors.flags_not_shown(user=request.user),
+        },
     )
 
 

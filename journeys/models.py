@@ -20,6 +20,23 @@ class Sensitivity(models.TextChoices):
     OFFENDING = "offending", "Offending"
 
 
+# From least to most sensitive: a record made from several (tell us once) carries the most
+# sensitive label among them, so it is never shared more widely than any of its sources.
+SENSITIVITY_ORDER = (
+    Sensitivity.GENERAL,
+    Sensitivity.SUBSTANCE_USE,
+    Sensitivity.OFFENDING,
+    Sensitivity.MENTAL_HEALTH,
+    Sensitivity.SEXUAL_HEALTH,
+    Sensitivity.DOMESTIC_ABUSE,
+)
+
+
+def most_sensitive(labels) -> str:
+    """The most sensitive of these labels; general when there are none."""
+    return max(labels, key=SENSITIVITY_ORDER.index, default=Sensitivity.GENERAL)
+
+
 class Family(models.Model):
     reference = models.CharField(max_length=40, unique=True)
     label = models.CharField(max_length=200, help_text="How staff refer to the family.")

@@ -22,6 +22,8 @@ from .models import (
     Membership,
     Person,
     PersonIdentifier,
+    Sensitivity,
+    most_sensitive,
     question_ids_text,
 )
 
@@ -261,11 +263,15 @@ def assessment_record(
     agency: Agency | None = None,
     subject_person: Person | None = None,
     subject_family: Family | None = None,
+    sensitivity: str = Sensitivity.GENERAL,
     **extra,
 ) -> Assessment:
     """Record an assessment and its answers.
 
-    Each answer is {"question": code or Question, "value", "reused_from"?: Answer}.
+    Each answer is {"question": code or Question, "value", "reused_from"?: Answer}. A reused
+    answer keeps its source's label: the assessment carries the most sensitive of `sensitivity`
+    and its sources' labels (rule 11). A source withheld from the subject is never copied, and
+    copying another agency's answers about a person writes an access-log entry (rule 7).
     """
     asked = {q.code: q for q in assessment_type.questions.all()}
     errors = {}
@@ -275,6 +281,8 @@ def assessment_record(
         errors["subject"] = "This assessment is about a whole family: choose the family."
     elif assessment_type.level == "person" and subject_person is None:
         errors["subject"] = "This assessment is about one person: choose the person."
+    if sensitivity not in Sensitivity.values:
+        errors["sensitivity"] = "Choose a known kind of information."
     rows = []
     for answer in answers:
         code = answer["question"].code if isinstance(answer["question"], Question) else answer["question"]
@@ -284,6 +292,11 @@ def assessment_record(
         rows.append((asked[code], str(answer["value"]), answer.get("reused_from")))
     if len({q.code for q, _, _ in rows}) != len(rows):
         errors.setdefault("answers", []).append("Answer each question once.")
+    sources = _reused_sources(r for _, _, r in rows if r is not None)
+    if any(source.withheld_from_subject for source in sources.values()):
+        errors.setdefault("answers", []).append(
+            "An answer withheld from the person cannot be reused: ask the question again."
+        )
     if errors:
         raise ValidationError(errors)
     agency = agency or assessment_type.agency
@@ -297,6 +310,7 @@ def assessment_record(
             subject_family=subject_family,
             completed_at=completed_at,
             assessor=actor if getattr(actor, "is_authenticated", False) else None,
+            sensitivity=most_sensitive([sensitivity, *(source.sensitivity for source in sources.values())]),
             question_ids=question_ids_text((q.pk, r is not None) for q, _, r in rows),
             **extra,
         )
@@ -306,8 +320,44 @@ def assessment_record(
             Answer(assessment=assessment, question=q, value=v, reused_from=r) for q, v, r in rows
         )
         record_event(actor=actor, verb="assessment.recorded", obj=assessment)
+        # A system write (no signed-in actor) shows no one anything.
+        if sources and subject_person is not None and getattr(actor, "is_authenticated", False):
+            reused = [r for _, _, r in rows if r is not None]
+            _log_reuse(actor=actor, person=subject_person, answers=reused, sources=sources)
         # Check for duplicates once the assessment is committed (never inside the transaction).
         from .tasks import enqueue_duplicate_check
 
         transaction.on_commit(lambda: enqueue_duplicate_check(assessment.pk), robust=True)
     return assessment
+
+
+def _reused_sources(answers: Iterable[Answer]) -> dict[int, Assessment]:
+    """The source assessments of reused answers, read afresh (their label and withholding
+    decide the copy's), by id; one query, none when nothing is reused."""
+    ids = {answer.assessment_id for answer in answers}
+    if not ids:
+        return {}
+    return Assessment.objects.only("recording_agency", "sensitivity", "withheld_from_subject").in_bulk(
+        sorted(ids)
+    )
+
+
+def _log_reuse(*, actor, person: Person, answers: list[Answer], sources: dict[int, Assessment]) -> None:
+    """Log copying other agencies' answers about a person into a new assessment, each on the
+    basis it was open to the actor (the actor's own agency's answers are not logged)."""
+    from consent.models import Category
+    from consent.policy import scope_for, viewer_for
+
+    from .duplicate_selectors import log_earlier_answers
+
+    scope = scope_for(viewer_for(actor), person)
+    used = []
+    for answer in answers:
+        source = sources[answer.assessment_id]
+        basis = scope and scope.basis_for(
+            category=Category.ASSESSMENTS,
+            recording_agency_id=source.recording_agency_id,
+            label=source.sensitivity,
+        )
+        used.append((source.recording_agency_id, basis))
+    log_earlier_answers(user=actor, person=person, used=used, reused=True)

@@ -2,6 +2,8 @@
 
 from django import template
 
+from journeys.models import Sensitivity
+
 register = template.Library()
 
 
@@ -21,3 +23,12 @@ def percent_of(part, whole) -> int:
         return round(100 * int(part) / int(whole)) if int(whole) else 0
     except (TypeError, ValueError):
         return 0
+
+
+@register.filter
+def sensitivity_label(code) -> str:
+    """A sensitivity code as people read it: "mental_health" -> "Mental health"."""
+    try:
+        return Sensitivity(code).label
+    except ValueError:
+        return ""

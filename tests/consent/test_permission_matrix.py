@@ -321,6 +321,7 @@ LEAK_ONLY_ROUTES = [
     "duplicates:rescan_progress",
     "duplicates:review",
     "assessments:record",
+    "person-reusable-answers",
 ]
 for _name in LEAK_ONLY_ROUTES:
     CASE_DATA_ROUTES[_name] = ("leak", "get", ANY, None)

@@ -1,15 +1,27 @@
-"""A small partnership with two flags: police then housing about one person, and the school
-assessing another person twice."""
+"""`setting`: the police assessed a person a month ago, and a housing officer is about to
+assess them (tell us once).
+
+`partnership`: a small partnership with two flags: police then housing about one person, and the school
+assessing another person twice. The adult lets police, housing and the partnership reviewer's
+agency see their assessments (given after both were made), and the child lets the reviewer's,
+so each manager may see the details of the flags about their agency."""
 
 from dataclasses import dataclass
 
 import pytest
+from django.urls import reverse
 
 from agencies.models import Role
 from journeys.duplicate_services import duplicates_rescan
 from journeys.models import DuplicateFlag
 from tests.duplicates.helpers import kind, questions, record
-from tests.factories import AgencyFactory, PersonFactory, UnitCostFactory, staff_user
+from tests.factories import (
+    AgencyFactory,
+    ConsentGrantFactory,
+    PersonFactory,
+    UnitCostFactory,
+    staff_user,
+)
 
 
 @dataclass
@@ -17,6 +29,8 @@ class Partnership:
     police: object
     housing: object
     school: object
+    adult: object
+    child: object
     police_manager: object
     housing_manager: object
     school_manager: object
@@ -42,15 +56,34 @@ def partnership(db) -> Partnership:
     record(attendance, person=child, days_ago=50)
     record(attendance, person=child, days_ago=10)
     duplicates_rescan()
+    socialcare = AgencyFactory(code="socialcare")
+    for agency in (police, housing, socialcare):
+        ConsentGrantFactory(subject=adult, agency=agency)
+    ConsentGrantFactory(subject=child, agency=socialcare)
     return Partnership(
         police=police,
         housing=housing,
         school=school,
+        adult=adult,
+        child=child,
         police_manager=staff_user(police, Role.MANAGER),
         housing_manager=staff_user(housing, Role.MANAGER),
         school_manager=staff_user(school, Role.MANAGER),
-        reviewer=staff_user(AgencyFactory(code="socialcare"), Role.MANAGER, partnership_reviewer=True),
+        reviewer=staff_user(socialcare, Role.MANAGER, partnership_reviewer=True),
         staff=staff_user(police),
         flag_police_housing=DuplicateFlag.objects.get(asked_again_by=housing),
         flag_school_twice=DuplicateFlag.objects.get(asked_again_by=school),
     )
+
+
+@pytest.fixture
+def setting(db):
+    police = AgencyFactory(code="police", name="County Police")
+    housing = AgencyFactory(code="housing", name="District Housing Options")
+    bank = questions(8, prefix="bank")
+    person = PersonFactory(registered_by=housing)
+    earlier = record(kind(bank[:6], agency=police), person=person, days_ago=30)
+    needs = kind(bank, agency=housing)
+    user = staff_user(housing)
+    url = f"{reverse('assessments:record')}?person={person.pk}&type={needs.pk}"
+    return police, housing, bank, person, earlier, needs, user, url

@@ -5,7 +5,13 @@ from datetime import timedelta
 from django.utils import timezone
 
 from journeys import services
-from tests.factories import AgencyFactory, AssessmentTypeFactory, QuestionFactory, staff_user
+from tests.factories import (
+    AgencyFactory,
+    AssessmentTypeFactory,
+    ConsentGrantFactory,
+    QuestionFactory,
+    staff_user,
+)
 
 
 def questions(n, prefix="q"):
@@ -34,3 +40,20 @@ def record(assessment_type, *, person=None, family=None, days_ago=0, reuse=None,
         actor=actor,
         **extra,
     )
+
+
+def grant(person, agency, days=60, **scope):
+    """A consent grant given `days` ago (so in force when earlier records were made)."""
+    return ConsentGrantFactory(
+        subject=person, agency=agency, valid_from=timezone.now() - timedelta(days=days), **scope
+    )
+
+
+def api_body(person, needs, answers, **extra):
+    return {
+        "assessment_type": needs.pk,
+        "subject_person": person.pk,
+        "completed_at": timezone.now().isoformat(),
+        "answers": answers,
+        **extra,
+    }

@@ -4,7 +4,7 @@ import pytest
 
 from journeys.duplicate_services import duplicates_rescan
 from tests.duplicates.helpers import kind, questions, record
-from tests.factories import PersonFactory
+from tests.factories import ConsentGrantFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/duplicate-flags/"
@@ -18,7 +18,7 @@ def ids(response):
 def test_a_flag_has_the_contracted_fields(api, partnership):
     flag = partnership.flag_police_housing
     body = api.as_user(partnership.housing_manager).get(URL).json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "next", "previous", "results", "not_shown"}
     [item] = body["results"]
     assert item["id"] == flag.pk
     assert item["assessments"] == [flag.earlier_id, flag.later_id]
@@ -116,6 +116,7 @@ def test_the_list_uses_a_fixed_number_of_queries(api, partnership, django_assert
     bank = questions(6, prefix="more")
     for _ in range(5):
         person = PersonFactory()
+        ConsentGrantFactory(subject=person, agency=partnership.reviewer.staff_membership.agency)
         record(kind(bank), person=person, days_ago=30)
         record(kind(bank), person=person, days_ago=3)
     duplicates_rescan()

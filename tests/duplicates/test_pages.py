@@ -12,7 +12,7 @@ from django.urls import reverse
 from journeys.duplicate_services import duplicates_rescan
 from journeys.models import DuplicateFlag
 from tests.duplicates.helpers import kind, questions, record
-from tests.factories import PersonFactory
+from tests.factories import ConsentGrantFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,7 @@ def test_the_dashboard_and_queue_use_a_fixed_number_of_queries(
     bank = questions(6, prefix="more")
     for _ in range(4):
         person = PersonFactory()
+        ConsentGrantFactory(subject=person, agency=partnership.reviewer.staff_membership.agency)
         record(kind(bank), person=person, days_ago=30)
         record(kind(bank), person=person, days_ago=3)
     duplicates_rescan()

@@ -13,29 +13,10 @@ from django.utils import timezone
 from consent.models import AccessLog
 from journeys.duplicate_services import duplicates_rescan
 from journeys.models import Answer, Assessment, DuplicateFlag
-from tests.duplicates.helpers import kind, questions, record
-from tests.factories import AgencyFactory, ConsentGrantFactory, PersonFactory, UserFactory, staff_user
+from tests.duplicates.helpers import api_body, grant, kind, record
+from tests.factories import AgencyFactory, UserFactory, staff_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def setting():
-    police = AgencyFactory(code="police", name="County Police")
-    housing = AgencyFactory(code="housing", name="District Housing Options")
-    bank = questions(8, prefix="bank")
-    person = PersonFactory(registered_by=housing)
-    earlier = record(kind(bank[:6], agency=police), person=person, days_ago=30)
-    needs = kind(bank, agency=housing)
-    user = staff_user(housing)
-    url = f"{reverse('assessments:record')}?person={person.pk}&type={needs.pk}"
-    return police, housing, bank, person, earlier, needs, user, url
-
-
-def grant(person, agency, days=60):
-    return ConsentGrantFactory(
-        subject=person, agency=agency, valid_from=timezone.now() - timedelta(days=days)
-    )
 
 
 def test_without_consent_other_agencies_answers_are_not_shown(client, setting):
@@ -174,15 +155,6 @@ def test_the_record_page_links_to_recording_an_assessment(client, setting):
     client.force_login(user)
     page = client.get(reverse("journeys:person_record", args=[person.pk])).content.decode()
     assert f"{reverse('assessments:record')}?person={person.pk}" in page
-
-
-def api_body(person, needs, answers):
-    return {
-        "assessment_type": needs.pk,
-        "subject_person": person.pk,
-        "completed_at": timezone.now().isoformat(),
-        "answers": answers,
-    }
 
 
 def test_the_api_reuses_an_answer_open_to_the_caller(api, setting):
