@@ -536,11 +536,19 @@ def staff(user) -> policy.Viewer:
     return viewer
 
 
+def _invitation_details_basis(scope: policy.Scope, person: Person) -> policy.Basis | None:
+    """The basis on which the viewer may invite to the contact details on the record: shown to
+    them as their own agency's record or under consent. Emergency access (rule 5) is for the
+    emergency, not for binding an account to someone."""
+    basis = scope.shows_contact_details(person.registered_by_id)
+    return None if basis is None or basis.kind == BasisKind.BREAK_GLASS else basis
+
+
 def invitation_channels(*, scope: policy.Scope, person: Person) -> list[str]:
     """The ways a viewer may invite a person (rule 12): to the email or phone already on the
-    record only where their scope shows the contact details; in person always."""
+    record only where the viewer may see them for this; in person always."""
     channels = []
-    if scope.shows_contact_details(person.registered_by_id) is not None:
+    if _invitation_details_basis(scope, person) is not None:
         channels += [InvitationChannel.EMAIL] if person.email else []
         channels += [InvitationChannel.SMS] if person.phone else []
     return [*channels, InvitationChannel.IN_PERSON]
@@ -548,12 +556,12 @@ def invitation_channels(*, scope: policy.Scope, person: Person) -> list[str]:
 
 def invite_page(*, user, person_id) -> tuple[Person, list[str]]:
     """The person to invite and the ways open to this viewer. Contact details the viewer may
-    not see are blanked, so the page can show nothing they may not see; where they are shown
-    on another agency's record, the access log says so (rule 7)."""
+    not use are blanked, so the page shows nothing it should not; where they are shown from
+    another agency's record, the access log says so (rule 7)."""
     staff(user)
     person, scope = policy.access_person(user, person_id)
     channels = invitation_channels(scope=scope, person=person)
-    basis = scope.shows_contact_details(person.registered_by_id)
+    basis = _invitation_details_basis(scope, person)
     if basis is None:
         person.phone = person.email = person.address = ""
     elif basis.kind != BasisKind.OWN_AGENCY and channels != [InvitationChannel.IN_PERSON]:

@@ -109,6 +109,7 @@ def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation,
     from .portal_selectors import invitation_channels
 
     viewer = policy.viewer_for(actor)
+    person = Person.objects.get(pk=person.pk)  # the record as stored, not as a page showed it
     scope = policy.scope_for(viewer, person) if viewer.is_staff_member else None
     if scope is None:
         raise PermissionDenied("Only staff who may see this person can invite them.")

@@ -125,15 +125,46 @@ def test_staff_who_may_not_see_contact_details_are_offered_only_a_code_in_person
     assert mail.outbox == [] and not Invitation.objects.exists()
 
 
+def test_contact_details_shown_under_consent_may_be_used_and_the_view_is_logged(client, world, invite):
+    from consent.models import AccessLog
+    from tests.factories import ConsentGrantFactory
+
+    ConsentGrantFactory(subject=world.daniel, agency=world.police, categories=["contact_details"])
+    client.force_login(world.police_officer)
+    page = client.get(reverse("portal_staff:invite", args=[world.daniel.pk])).content.decode()
+    assert "By text message to 07700 900222" in page
+    entry = AccessLog.objects.get(subject=world.daniel)
+    assert entry.shown == "contact details, to invite them to the portal"
+    assert entry.bases[0]["kind"] == "consent"
+    invite(world.police_officer, world.daniel, channel="sms")
+    assert [m.to for m in mail.outbox] == [[DANIEL_SMS]]
+
+
+def test_emergency_access_does_not_open_an_invitation_by_email_or_text(client, world, invite):
+    from tests.factories import BreakGlassFactory
+
+    BreakGlassFactory(user=world.police_officer, subject=world.daniel)
+    client.force_login(world.police_officer)
+    page = client.get(reverse("portal_staff:invite", args=[world.daniel.pk])).content.decode()
+    assert "07700 900222" not in page and 'value="sms"' not in page
+    assert (
+        "Choose one of the ways shown" in invite(world.police_officer, world.daniel, "sms").content.decode()
+    )
+    assert mail.outbox == []
+
+
 def _code_from(response) -> str:
     return re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4})</strong>", response.content.decode()).group(1)
 
 
 def test_a_code_given_in_person_works_once_with_the_date_of_birth(client, world, invite, join):
+    world.daniel.email = "daniel@example.invalid"  # on the record, though police may not see it
+    world.daniel.save()
     response = invite(world.police_officer, world.daniel, channel="in_person")
     code = _code_from(response)
     assert mail.outbox == []
     invitation = Invitation.objects.get()
+    assert invitation.username == "daniel@example.invalid"
     assert code not in invitation.token_hash and code.replace("-", "") not in invitation.token_hash
 
     url = reverse("portal:join_code")
@@ -149,7 +180,7 @@ def test_a_code_given_in_person_works_once_with_the_date_of_birth(client, world,
     assert right.status_code == 302
     done = join(right.url)
     assert "Hello Daniel" in done.content.decode()
-    assert mail.outbox[-1].to == [DANIEL_SMS]  # told through the phone on his record
+    assert mail.outbox[-1].to == ["daniel@example.invalid"]  # told through his recorded email
 
     client.logout()
     again = client.post(url, {"code": code, "date_of_birth": world.daniel.date_of_birth.strftime("%d %m %Y")})
