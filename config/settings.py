@@ -244,6 +244,10 @@ LOGGING = {
 
 # Domain settings.
 CONSENT_OWN_AGE = env.int("CONSENT_OWN_AGE", default=16)
+# Rule 4: the sectors (agencies.models.Sector values) whose staff record parental responsibility.
+PARENTAL_RESPONSIBILITY_SECTORS = env.list(
+    "PARENTAL_RESPONSIBILITY_SECTORS", default=["childrens_social_care", "health_visiting", "gp"]
+)
 CONSENT_DEFAULT_MONTHS = env.int("CONSENT_DEFAULT_MONTHS", default=12)
 CONSENT_BACKDATE_DAYS = env.int("CONSENT_BACKDATE_DAYS", default=30)
 BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=4)
@@ -271,6 +275,11 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
 # The citizen portal.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+INVITATION_CODE_HOURS = env.int("INVITATION_CODE_HOURS", default=72)
+INVITATION_CODE_ATTEMPTS = env.int("INVITATION_CODE_ATTEMPTS", default=5)
+# Text messages go to the SMS provider's email gateway as <international number>@this domain,
+# on the same mail path as every email.
+SMS_EMAIL_DOMAIN = env("SMS_EMAIL_DOMAIN", default="sms.joinedup.invalid")
 CONSENT_REMINDER_DAYS = env.int("CONSENT_REMINDER_DAYS", default=30)
 DATA_EXPORT_INLINE_LIMIT = env.int("DATA_EXPORT_INLINE_LIMIT", default=300)
 

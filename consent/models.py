@@ -281,18 +281,35 @@ class Concern(models.Model):
 # The citizen portal -------------------------------------------------------------------------
 
 
+class InvitationChannel(models.TextChoices):
+    EMAIL = "email", "By email to the address on their record"
+    SMS = "sms", "By text message to the phone number on their record"
+    IN_PERSON = "in_person", "In person, with a one-time code"
+
+
 class Invitation(models.Model):
-    """An invitation for a person to set a password and use the portal. Only a hash of the
-    token is kept; the link works once, and only until it expires."""
+    """An invitation for a person to set a password and use the portal (rule 12). It goes
+    only to the email or phone already on the person's record, or is handed over in person
+    as a one-time code redeemed with their date of birth. Only a hash of the link token (or
+    of the code) is kept; each works once, and only until it expires."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="invitations")
-    email = models.EmailField()
+    channel = models.CharField(
+        max_length=10, choices=InvitationChannel.choices, default=InvitationChannel.EMAIL
+    )
+    email = models.EmailField(blank=True, help_text="The record's email it was sent to.")
+    phone = models.CharField(max_length=40, blank=True, help_text="The record's phone it was sent to.")
+    username = models.CharField(max_length=150, help_text="The username the account will have.")
     token_hash = models.CharField(max_length=64, unique=True)
+    failed_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Wrong dates of birth given with the right code."
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    code_redeemed_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="Replaced by a newer invitation.")
 
@@ -306,6 +323,20 @@ class Invitation(models.Model):
                 condition=Q(accepted_at__isnull=True) | Q(withdrawn_at__isnull=True),
                 name="invitation_accepted_or_withdrawn_not_both",
             ),
+            models.CheckConstraint(
+                condition=Q(channel__in=InvitationChannel.values), name="invitation_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel="email") | ~Q(email=""), name="invitation_email_has_address"
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel="sms") | ~Q(phone=""), name="invitation_sms_has_phone"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel="in_person") | Q(code_redeemed_at__isnull=True),
+                name="invitation_only_codes_are_redeemed",
+            ),
+            models.CheckConstraint(condition=~Q(username=""), name="invitation_has_username"),
         ]
 
     def __str__(self):

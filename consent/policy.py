@@ -319,6 +319,12 @@ def own_consent_birthday_cutoff(at: datetime | None = None):
         return today.replace(year=today.year - years, day=28)
 
 
+def may_record_parental_responsibility(agency) -> bool:
+    """Rule 4: parental responsibility, and with it a parent's portal access to a child's
+    record, is recorded only by agencies of the sectors PARENTAL_RESPONSIBILITY_SECTORS names."""
+    return agency is not None and agency.sector in settings.PARENTAL_RESPONSIBILITY_SECTORS
+
+
 def children_of(person_id: int, at: datetime | None = None) -> QuerySet:
     """Ids of children below the own-consent age (rule 4) in families where this person holds
     parental responsibility. From that age the young person's record is their own: a parent
@@ -709,6 +715,7 @@ __all__ = [
     "agency_could_see",
     "assessments_open_filter",
     "contact_recording",
+    "may_record_parental_responsibility",
     "named_persons",
     "scope_for",
     "scopes_for_family",

@@ -5,7 +5,7 @@ from django import forms
 from config.govuk_forms import GovUKFormMixin
 from journeys.models import Sensitivity
 
-from .models import Category, CorrectableField
+from .models import Category, CorrectableField, InvitationChannel
 
 CATEGORY_CHOICES = [
     (Category.CONTACTS, "When other agencies met or spoke to {them}"),
@@ -139,12 +139,45 @@ class ConcernForm(GovUKFormMixin, forms.Form):
 
 
 class InviteForm(GovUKFormMixin, forms.Form):
-    email = forms.CharField(
-        max_length=254,
-        label="Their email address",
-        help_text="We will send them a link to set a password. It works once.",
-        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"required": "Enter their email address."},
+    """How to give the invitation: only the ways open to the viewer are offered, and an email
+    or phone goes only to the one on the record (rule 12), so nothing is typed."""
+
+    channel = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        label="How will you give them the invitation?",
+        error_messages={
+            "required": "Choose how to give them the invitation.",
+            "invalid_choice": "Choose one of the ways shown to give them the invitation.",
+        },
+    )
+
+    def __init__(self, *args, person, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        words = {
+            InvitationChannel.EMAIL: f"By email to {person.email}",
+            InvitationChannel.SMS: f"By text message to {person.phone}",
+            InvitationChannel.IN_PERSON: "In person: I will give them a one-time code now",
+        }
+        self.fields["channel"].choices = [(c, words[c]) for c in channels]
+
+
+class JoinCodeForm(GovUKFormMixin, forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        label="Your code",
+        help_text="8 letters and numbers, like KM7Q-4TXP.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+        error_messages={"required": "Enter the code you were given."},
+    )
+    date_of_birth = forms.DateField(
+        label="Your date of birth",
+        help_text="For example, 27 3 1990.",
+        input_formats=["%d %m %Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"],
+        widget=forms.TextInput(attrs={"autocomplete": "bday"}),
+        error_messages={
+            "required": "Enter your date of birth.",
+            "invalid": "Enter your date of birth like 27 3 1990.",
+        },
     )
 
 

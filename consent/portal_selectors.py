@@ -16,10 +16,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, Role, Sector
-from journeys.models import Person
+from journeys.models import Membership, Person
 from journeys.selectors import Record, person_record
 
-from . import policy
+from . import access_log, policy
 from . import selectors as consent_selectors
 from .concerns import concerns_for_person
 from .models import (
@@ -32,6 +32,7 @@ from .models import (
     CorrectionRequest,
     CorrectionStatus,
     DataExport,
+    InvitationChannel,
     ReviewStatus,
 )
 from .receipts import what_agency_will_see
@@ -103,6 +104,51 @@ def my_people(*, user) -> list[Person]:
         person.is_me = person.pk == viewer.person_id
         person.age = _age(person.date_of_birth, today)
     return people
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One holder of parental responsibility for a child, as the other holders see it."""
+
+    name: str
+    is_me: bool
+    recorded_by: str
+    recorded_at: object  # a datetime, or None where it was recorded before this was kept
+    since: date
+
+
+def parental_responsibility_holders(*, user, children: list[Person]) -> dict[int, list[Holder]]:
+    """For each of the citizen's children, everyone holding parental responsibility for them
+    (rule 4: each holder sees the others), and which agency recorded it when. Two queries."""
+    viewer = citizen(user)
+    ids = [child.pk for child in children if child.pk != viewer.person_id]
+    families: dict[int, set[int]] = {}
+    for person_id, family_id in (
+        policy.current_memberships().filter(person_id__in=ids).values_list("person_id", "family_id")
+    ):
+        families.setdefault(family_id, set()).add(person_id)
+    holders: dict[int, list[Holder]] = {child_id: [] for child_id in ids}
+    rows = (
+        policy.current_memberships()
+        .filter(family_id__in=families, parental_responsibility=True)
+        .select_related("person", "parental_responsibility_recorded_by")
+        .order_by("started", "id")
+    )
+    for membership in rows:
+        for child_id in families[membership.family_id] - {membership.person_id}:
+            holders[child_id].append(_holder(membership, viewer))
+    return holders
+
+
+def _holder(membership: Membership, viewer: policy.Viewer) -> Holder:
+    agency = membership.parental_responsibility_recorded_by
+    return Holder(
+        name=membership.person.full_name,
+        is_me=membership.person_id == viewer.person_id,
+        recorded_by=agency.name if agency else "not known",
+        recorded_at=membership.parental_responsibility_recorded_at,
+        since=membership.started,
+    )
 
 
 def my_person(*, user, person_id=None) -> Person:
@@ -488,6 +534,46 @@ def staff(user) -> policy.Viewer:
     if not viewer.is_staff_member:
         raise PermissionDenied("These pages are for agency staff.")
     return viewer
+
+
+def _invitation_details_basis(scope: policy.Scope, person: Person) -> policy.Basis | None:
+    """The basis on which the viewer may invite to the contact details on the record: shown to
+    them as their own agency's record or under consent. Emergency access (rule 5) is for the
+    emergency, not for binding an account to someone."""
+    basis = scope.shows_contact_details(person.registered_by_id)
+    return None if basis is None or basis.kind == BasisKind.BREAK_GLASS else basis
+
+
+def invitation_channels(*, scope: policy.Scope, person: Person) -> list[str]:
+    """The ways a viewer may invite a person (rule 12): to the email or phone already on the
+    record only where the viewer may see them for this; in person always."""
+    channels = []
+    if _invitation_details_basis(scope, person) is not None:
+        channels += [InvitationChannel.EMAIL] if person.email else []
+        channels += [InvitationChannel.SMS] if person.phone else []
+    return [*channels, InvitationChannel.IN_PERSON]
+
+
+def invite_page(*, user, person_id) -> tuple[Person, list[str]]:
+    """The person to invite and the ways open to this viewer. Contact details the viewer may
+    not use are blanked, so the page shows nothing it should not; where they are shown from
+    another agency's record, the access log says so (rule 7)."""
+    staff(user)
+    person, scope = policy.access_person(user, person_id)
+    channels = invitation_channels(scope=scope, person=person)
+    basis = _invitation_details_basis(scope, person)
+    if basis is None:
+        person.phone = person.email = person.address = ""
+    elif basis.kind != BasisKind.OWN_AGENCY and channels != [InvitationChannel.IN_PERSON]:
+        access_log.append(
+            user=user,
+            agency_id=scope.viewer.agency_id,
+            role=scope.viewer.role,
+            subject_id=person.pk,
+            shown="contact details, to invite them to the portal",
+            bases=[basis.as_dict()],
+        )
+    return person, channels
 
 
 def correction_queue(*, user):

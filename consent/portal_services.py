@@ -24,6 +24,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.text import slugify
 
 from agencies.models import Agency
 from journeys.models import Contact, Person
@@ -39,8 +41,10 @@ from .models import (
     DataExport,
     ExportStatus,
     Invitation,
+    InvitationChannel,
     Method,
 )
+from .portal_sms import send_sms
 from .services import consent_grant
 
 log = logging.getLogger(__name__)
@@ -74,19 +78,44 @@ def _for_subject(actor, person: Person) -> policy.Viewer:
 
 # Invitations ------------------------------------------------------------------------------
 
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L or U to misread
+WRONG_CODE = "The code or the date of birth is not right. Check both and try again."
 
-def invitation_send(*, person: Person, email: str, actor) -> Invitation:
-    """Invite a person to the portal by email. Staff may invite people they may know of; a
-    newer invitation withdraws any older one that was not used."""
+
+def code_hash(code: str) -> str:
+    """Codes are short, so they are kept as a keyed hash: a copy of the table alone does not
+    let anyone try every code. Spaces, dashes and case do not matter."""
+    normal = re.sub(r"[^A-Z0-9]", "", (code or "").upper())
+    return salted_hmac("joinedup.invitation-code", normal).hexdigest()
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def _username_for(person: Person) -> str:
+    """The record's email where it is free, else a name the person is shown when they join."""
+    if person.email and not get_user_model().objects.filter(username__iexact=person.email).exists():
+        return person.email.lower()
+    return f"{slugify(person.given_name) or 'person'}-{secrets.randbelow(10**6):06d}"
+
+
+def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation, str | None]:
+    """Invite a person to the portal (rule 12): by email or text message to the details
+    already on their record, which only staff who may see those details can choose, or in
+    person with a one-time code. A newer invitation withdraws any older one that was not used.
+    Returns the invitation and, in person, the code to hand over (shown once, kept hashed)."""
+    from .portal_selectors import invitation_channels
+
     viewer = policy.viewer_for(actor)
-    if not viewer.is_staff_member or policy.scope_for(viewer, person.pk) is None:
+    person = Person.objects.get(pk=person.pk)  # the record as stored, not as a page showed it
+    scope = policy.scope_for(viewer, person) if viewer.is_staff_member else None
+    if scope is None:
         raise PermissionDenied("Only staff who may see this person can invite them.")
-    email = (email or "").strip().lower()
     errors = {}
-    try:
-        validate_email(email)
-    except ValidationError:
-        errors["email"] = "Enter an email address in the correct format, like name@example.com."
+    if channel not in invitation_channels(scope=scope, person=person):
+        errors["channel"] = "Choose one of the ways shown to give them the invitation."
     if _age_on(person, timezone.localdate()) < settings.CONSENT_OWN_AGE:
         errors["person"] = (
             f"People under {settings.CONSENT_OWN_AGE} do not have their own account. "
@@ -94,27 +123,38 @@ def invitation_send(*, person: Person, email: str, actor) -> Invitation:
         )
     elif person.user_id is not None:
         errors["person"] = "This person already has an account."
-    if "email" not in errors and get_user_model().objects.filter(username__iexact=email).exists():
-        errors["email"] = "This email address is already used for another account."
+    elif (
+        channel == InvitationChannel.EMAIL
+        and get_user_model().objects.filter(username__iexact=person.email).exists()
+    ):
+        errors["channel"] = "The email address on their record is already used for another account."
     if errors:
         raise ValidationError(errors)
-    token = secrets.token_urlsafe(32)
     now = timezone.now()
+    code = _new_code() if channel == InvitationChannel.IN_PERSON else None
+    token = None if code else secrets.token_urlsafe(32)
+    lasts = (
+        timedelta(hours=settings.INVITATION_CODE_HOURS) if code else timedelta(days=settings.INVITATION_DAYS)
+    )
     with transaction.atomic():
         Invitation.objects.filter(person=person, accepted_at__isnull=True, withdrawn_at__isnull=True).update(
             withdrawn_at=now
         )
         invitation = Invitation.objects.create(
             person=person,
-            email=email,
-            token_hash=token_hash(token),
+            channel=channel,
+            email=person.email if channel == InvitationChannel.EMAIL else "",
+            phone=person.phone if channel == InvitationChannel.SMS else "",
+            username=_username_for(person),
+            token_hash=code_hash(code) if code else token_hash(token),
             invited_by=actor,
             created_at=now,
-            expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+            expires_at=now + lasts,
         )
-        record_event(actor=actor, verb="invitation.sent", obj=invitation, person=person.pk)
-        transaction.on_commit(lambda: _send_invitation(invitation.pk, token))
-    return invitation
+        record_event(actor=actor, verb="invitation.sent", obj=invitation, person=person.pk, channel=channel)
+        if token:
+            transaction.on_commit(lambda: _send_invitation(invitation.pk, token))
+    return invitation, code
 
 
 def _send_invitation(invitation_id: int, token: str) -> None:
@@ -122,15 +162,23 @@ def _send_invitation(invitation_id: int, token: str) -> None:
     if invitation is None:
         return
     until = timezone.localtime(invitation.expires_at)
+    link = _link(reverse("portal:join", args=[token]))
+    if invitation.channel == InvitationChannel.SMS:
+        send_sms(
+            phone=invitation.phone,
+            text=f"Joined Up: you can now see your record online. Set a password here: {link} "
+            f"It works once, until {until:%-d %B %Y}. Your username: {invitation.username}",
+        )
+        return
     send_mail(
         subject="You are invited to see your Joined Up record",
         message=(
             f"Hello {invitation.person.preferred_name or invitation.person.given_name},\n\n"
             "You can now see your Joined Up record online. You can see who looked at it, "
             "choose which agencies may see it, and change your phone number or address.\n\n"
-            f"To start, set a password here:\n{_link(reverse('portal:join', args=[token]))}\n\n"
+            f"To start, set a password here:\n{link}\n\n"
             f"This link works once, until {until:%-d %B %Y at %H:%M}.\n"
-            f"Your username is your email address: {invitation.email}\n\n"
+            f"Your username is: {invitation.username}\n\n"
             "If you did not expect this email, you can ignore it."
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -147,12 +195,59 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 
 def _usable(invitation: Invitation, now: datetime) -> bool:
-    return invitation.accepted_at is None and invitation.withdrawn_at is None and invitation.expires_at > now
+    """Unused, not replaced, not expired, and (for a code not yet redeemed) fewer wrong
+    dates of birth than INVITATION_CODE_ATTEMPTS."""
+    waiting_code = invitation.channel == InvitationChannel.IN_PERSON and invitation.code_redeemed_at is None
+    return (
+        invitation.accepted_at is None
+        and invitation.withdrawn_at is None
+        and invitation.expires_at > now
+        and not (waiting_code and invitation.failed_attempts >= settings.INVITATION_CODE_ATTEMPTS)
+    )
+
+
+def invitation_code_redeem(*, code: str, date_of_birth: date) -> str:
+    """The person types the code they were handed and their date of birth. Right: the code is
+    used up and a link token to set their password is returned. Wrong code or wrong date of
+    birth: the same error, and a wrong date counts against the code, which stops working after
+    INVITATION_CODE_ATTEMPTS."""
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("person")
+            .filter(
+                token_hash=code_hash(code),
+                channel=InvitationChannel.IN_PERSON,
+                code_redeemed_at__isnull=True,
+            )
+            .first()
+        )
+        if invitation is None or not _usable(invitation, now) or invitation.person.user_id is not None:
+            raise ValidationError({"code": WRONG_CODE})
+        matched = invitation.person.date_of_birth == date_of_birth
+        if matched:
+            token = secrets.token_urlsafe(32)
+            invitation.token_hash = token_hash(token)
+            invitation.code_redeemed_at = now
+            invitation.save(update_fields=["token_hash", "code_redeemed_at"])
+        else:
+            invitation.failed_attempts += 1
+            invitation.save(update_fields=["failed_attempts"])
+        record_event(
+            actor=None,
+            verb="invitation.code_redeemed" if matched else "invitation.code_wrong_date_of_birth",
+            obj=invitation,
+            person=invitation.person_id,
+        )
+    if not matched:
+        raise ValidationError({"code": WRONG_CODE})
+    return token
 
 
 def invitation_accept(*, token: str, password: str):
-    """Set the person's password through their invitation link: makes their account and uses
-    up the link. Returns the new user."""
+    """Set the person's password through their invitation link: makes their account, uses up
+    the link, and tells the person through the details on their record. Returns the new user."""
     User = get_user_model()
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token or "")).first()
@@ -162,8 +257,8 @@ def invitation_accept(*, token: str, password: str):
         if person.user_id is not None:
             raise ValidationError({"token": EXPIRED_LINK})
         user = User(
-            username=invitation.email,
-            email=invitation.email,
+            username=invitation.username,
+            email=person.email,
             first_name=person.preferred_name or person.given_name,
             last_name=person.family_name,
         )
@@ -176,14 +271,38 @@ def invitation_accept(*, token: str, password: str):
             with transaction.atomic():
                 user.save()
         except IntegrityError:
-            raise ValidationError(
-                {"token": "This email address is already used for another account."}
-            ) from None
+            raise ValidationError({"token": "This username is already used for another account."}) from None
         Person.objects.filter(pk=person.pk).update(user=user)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
-        record_event(actor=user, verb="invitation.accepted", obj=invitation, person=person.pk)
+        told = "email" if person.email else "sms" if person.phone else ""
+        record_event(actor=user, verb="invitation.accepted", obj=invitation, person=person.pk, told_by=told)
+        transaction.on_commit(lambda: _tell_account_made(person.pk))
     return user
+
+
+def _tell_account_made(person_id: int) -> None:
+    """Rule 12: the person hears of a new account through the details on their record, so an
+    account made by someone else does not go unnoticed."""
+    person = Person.objects.select_related("user", "registered_by").filter(pk=person_id).first()
+    if person is None or person.user is None:
+        return
+    made = timezone.localtime(person.user.date_joined)
+    who = person.registered_by.name if person.registered_by else "the agency that invited you"
+    text = (
+        f"A Joined Up account was made for you on {made:%-d %B %Y at %H:%M}, with the username "
+        f"{person.user.username}. If this was not you, tell {who} at once."
+    )
+    if person.email:
+        send_mail(
+            subject="A Joined Up account was made for you",
+            message=f"Hello {person.preferred_name or person.given_name},\n\n{text}\n\n"
+            f"Sign in: {_link(reverse('login'))}",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[person.email],
+        )
+    elif person.phone:
+        send_sms(phone=person.phone, text=f"Joined Up: {text}")
 
 
 # A person's own contact details -----------------------------------------------------------

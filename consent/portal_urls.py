@@ -26,6 +26,7 @@ urlpatterns = [
     path("data/<int:export_id>/", views.data_export, name="data_export"),
     path("data/<int:export_id>/print/", views.data_export_print, name="data_export_print"),
     path("data/<int:export_id>/download/", views.data_export_json, name="data_export_json"),
+    path("join-with-code/", views.join_code, name="join_code"),
     path("join/<str:token>/", views.join, name="join"),
 ]
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -21,7 +23,7 @@ from advocates import journey_map
 from config.govuk_forms import add_service_errors
 from journeys.models import DemandType
 
-from . import policy, portal_selectors, portal_services
+from . import portal_selectors, portal_services
 from .concerns import concern_raise
 from .models import ConcernVia, ExportStatus
 from .portal_forms import (
@@ -31,6 +33,7 @@ from .portal_forms import (
     DecisionForm,
     DetailsForm,
     InviteForm,
+    JoinCodeForm,
     SetPasswordForm,
     StopSharingForm,
 )
@@ -52,6 +55,9 @@ def _people_context(request, person, url_name):
 @login_required
 def home(request):
     people = portal_selectors.my_people(user=request.user)
+    holders = portal_selectors.parental_responsibility_holders(user=request.user, children=people)
+    for person in people:
+        person.holders = holders.get(person.pk, [])
     return render(request, "portal/home.html", {"people": people, "me": people[0]})
 
 
@@ -395,30 +401,64 @@ def join(request, token):
             add_service_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Your account is ready. Your username is your email address.")
+            messages.success(request, f"Your account is ready. Your username is {user.username}.")
             return redirect("portal:home")
     return render(request, "portal/join.html", {"invitation": invitation, "form": form})
+
+
+# Joining in person: a one-time code and a date of birth -----------------------------------
+
+# Wrong codes count like failed sign-ins (django-axes), per address, under one name.
+CODE_CREDENTIALS = {"username": "invitation code"}
+
+
+@never_cache
+def join_code(request):
+    """The person types the code staff gave them and their date of birth, then sets a
+    password through the link page. Wrong code or date: one error for both, and too many
+    tries lock this page for a while, as failed sign-ins do."""
+    if AxesProxyHandler.is_locked(request, CODE_CREDENTIALS):
+        return render(request, "registration/locked_out.html", status=429)
+    form = JoinCodeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            token = portal_services.invitation_code_redeem(**form.cleaned_data)
+        except ValidationError as error:
+            user_login_failed.send(sender=__name__, credentials=CODE_CREDENTIALS, request=request)
+            add_service_errors(form, error)
+        else:
+            return redirect("portal:join", token)
+    return render(request, "portal/join_code.html", {"form": form})
 
 
 # Staff pages ------------------------------------------------------------------------------
 
 
+@never_cache
 @login_required
 def invite(request, person_id):
-    portal_selectors.staff(request.user)
-    person, _ = policy.access_person(request.user, person_id)
-    form = InviteForm(_posted(request), initial={"email": person.email})
+    """Invite a person to the portal: to the email or phone on their record where the viewer
+    may see it, or in person with a one-time code shown once on this page."""
+    person, channels = portal_selectors.invite_page(user=request.user, person_id=person_id)
+    form = InviteForm(_posted(request), person=person, channels=channels)
     if request.method == "POST" and form.is_valid():
         try:
-            portal_services.invitation_send(
-                person=person, email=form.cleaned_data["email"], actor=request.user
+            invitation, code = portal_services.invitation_send(
+                person=person, channel=form.cleaned_data["channel"], actor=request.user
             )
         except PermissionDenied:
             raise Http404("No such person.") from None
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email'].strip().lower()}.")
+            if code:
+                return render(
+                    request,
+                    "portal/staff_invite_code.html",
+                    {"person": person, "code": code, "invitation": invitation},
+                )
+            where = "email address" if invitation.email else "phone number"
+            messages.success(request, f"Invitation sent to the {where} on their record.")
             return redirect("journeys:person_record", person.pk)
     return render(request, "portal/staff_invite.html", {"person": person, "form": form})
 

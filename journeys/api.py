@@ -27,6 +27,7 @@ from .models import (
     Family,
     IdentifierScheme,
     Person,
+    Relationship,
     Sensitivity,
 )
 
@@ -65,8 +66,12 @@ class PersonInputSerializer(serializers.Serializer):
     family_name = serializers.CharField(max_length=100)
     date_of_birth = serializers.DateField()
     family = VisibleFamilyField(required=False, allow_null=True)
-    relationship = serializers.CharField(required=False, default="other")
-    parental_responsibility = serializers.BooleanField(required=False, default=False)
+    relationship = serializers.ChoiceField(choices=Relationship.choices, required=False, default="other")
+    parental_responsibility = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Recorded only by agencies of the sectors the setting names; 400 otherwise.",
+    )
     identifiers = IdentifierSerializer(many=True, required=False, default=list)
 
 

@@ -112,6 +112,15 @@ class Membership(models.Model):
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="memberships")
     relationship = models.CharField(max_length=16, choices=Relationship.choices)
     parental_responsibility = models.BooleanField(default=False)
+    parental_responsibility_recorded_by = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The agency that recorded the parental responsibility (rule 4).",
+    )
+    parental_responsibility_recorded_at = models.DateTimeField(null=True, blank=True)
     started = models.DateField()
     ended = models.DateField(null=True, blank=True)
 
@@ -130,6 +139,14 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=Q(relationship__in=Relationship.values),
                 name="membership_relationship_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(parental_responsibility=True)
+                | Q(
+                    parental_responsibility_recorded_by__isnull=True,
+                    parental_responsibility_recorded_at__isnull=True,
+                ),
+                name="membership_pr_recorded_only_with_pr",
             ),
         ]
 

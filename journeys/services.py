@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from agencies.models import Agency, AssessmentType, ContactType, Question
+from agencies.models import Agency, AssessmentType, ContactType, Question, Sector
 from consent import policy
 from consent.events import record_event
 
@@ -91,6 +92,7 @@ def person_create(
                     family=family,
                     relationship=relationship,
                     parental_responsibility=parental_responsibility,
+                    recorded_by=agency,
                     actor=actor,
                 )
             record_event(actor=actor, verb="person.created", obj=person)
@@ -106,20 +108,40 @@ def membership_add(
     family: Family,
     relationship: str,
     parental_responsibility: bool = False,
+    recorded_by: Agency | None = None,
     started: date | None = None,
     actor,
 ) -> Membership:
+    """Add a person to a family. Parental responsibility opens a child's record to the parent
+    in the portal, so only agencies of the named sectors record it (rule 4), and who recorded
+    it and when is kept for the other holders to see."""
     from django.utils import timezone
 
+    if parental_responsibility and not policy.may_record_parental_responsibility(recorded_by):
+        sectors = ", ".join(Sector(s).label.lower() for s in settings.PARENTAL_RESPONSIBILITY_SECTORS)
+        raise ValidationError(
+            {"parental_responsibility": f"Only these services can record parental responsibility: {sectors}."}
+        )
     with transaction.atomic():
         membership = Membership.objects.create(
             person=person,
             family=family,
             relationship=relationship,
             parental_responsibility=parental_responsibility,
+            parental_responsibility_recorded_by=recorded_by if parental_responsibility else None,
+            parental_responsibility_recorded_at=timezone.now() if parental_responsibility else None,
             started=started or timezone.localdate(),
         )
         record_event(actor=actor, verb="membership.added", obj=membership, family=family.pk)
+        if parental_responsibility:
+            record_event(
+                actor=actor,
+                verb="parental_responsibility.recorded",
+                obj=membership,
+                person=person.pk,
+                family=family.pk,
+                agency=recorded_by.pk,
+            )
     return membership
 
 

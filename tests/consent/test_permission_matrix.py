@@ -297,6 +297,7 @@ LEAK_ONLY_ROUTES = [
     "portal:data_export_print",
     "portal:data_export_json",
     "portal:join",
+    "portal:join_code",
     "portal_staff:invite",
     "portal_staff:corrections",
     "portal_staff:correction_decide",

@@ -43,7 +43,7 @@ BY_ID = {
     "data_export_print": "export",
     "data_export_json": "export",
 }
-PUBLIC = ["join"]  # the invitation link: tested in test_invitations
+PUBLIC = ["join", "join_code"]  # the invitation link and code: tested in test_invitations
 STAFF = ["invite", "corrections", "correction_decide"]
 API = ["api-me-record", "api-me-consents", "api-me-access-log"]
 
@@ -128,7 +128,8 @@ def test_a_parent_sees_a_childs_record_but_not_an_adult_relatives(client, world)
     assert client.get(reverse("portal:who_looked_for", args=[world.liam.pk])).status_code == 200
     assert client.get(reverse("portal:consents_for", args=[world.liam.pk])).status_code == 200
     home = client.get(reverse("portal:home")).content.decode()
-    assert "Liam Carter" in home and "Daniel" not in home
+    # Daniel is named only as Liam's other parental responsibility holder (rule 4), never a record.
+    assert "Liam Carter" in home and reverse("portal:journey_for", args=[world.daniel.pk]) not in home
 
 
 def test_the_api_gives_only_the_citizens_own_and_childrens_data(api, world, grace_things):
