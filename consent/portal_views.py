@@ -3,8 +3,6 @@ person, deciding corrections). Thin: forms validate, services write, selectors r
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -96,8 +94,9 @@ def _journey_map(record):
             lanes=lanes,
             marks=marks,
             events=[],
-            first=min(days) - timedelta(days=7),
+            first=min(days),
             last=max(max(days), timezone.localdate()),
+            margin_days=7,
         )
     )
 

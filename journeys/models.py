@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from agencies.models import Agency, AssessmentType, ContactType, Question
+from core.dates import db_bounds
 
 
 class Sensitivity(models.TextChoices):
@@ -71,6 +72,9 @@ class Person(models.Model):
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [models.Index(fields=["family_name", "given_name"])]
+        constraints = [
+            models.CheckConstraint(condition=db_bounds("date_of_birth"), name="person_born_in_range"),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -113,6 +117,10 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=Q(relationship__in=Relationship.values),
                 name="membership_relationship_valid",
+            ),
+            models.CheckConstraint(
+                condition=db_bounds("started") & db_bounds("ended", nullable=True),
+                name="membership_dates_in_range",
             ),
         ]
 
@@ -236,6 +244,9 @@ class Contact(WithholdingFields):
                 condition=Q(withheld_from_subject=False) | ~Q(withheld_reason=""),
                 name="contact_withheld_needs_reason",
             ),
+            models.CheckConstraint(
+                condition=db_bounds("occurred_at", moment=True), name="contact_occurred_in_range"
+            ),
         ]
 
     def __str__(self):
@@ -303,6 +314,11 @@ class Assessment(WithholdingFields):
             models.CheckConstraint(
                 condition=Q(withheld_from_subject=False) | ~Q(withheld_reason=""),
                 name="assessment_withheld_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=db_bounds("completed_at", moment=True)
+                & db_bounds("started_at", moment=True, nullable=True),
+                name="assessment_dates_in_range",
             ),
         ]
 

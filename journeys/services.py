@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from agencies.models import Agency, AssessmentType, ContactType, Question
 from consent.events import record_event
+from core import dates
 
 from .identifiers import normalise, validate_identifier
 from .models import (
@@ -77,6 +78,9 @@ def person_create(
                 registered_by=agency,
                 **details,
             )
+            person.clean_fields()  # parsed first, so the range speaks of the date, not the constraint
+            if errors := dates.field_errors({"date_of_birth": (dates.DATE_OF_BIRTH, person.date_of_birth)}):
+                raise ValidationError(errors)
             person.full_clean()
             person.save()
             PersonIdentifier.objects.bulk_create(
@@ -108,6 +112,8 @@ def membership_add(
 ) -> Membership:
     from django.utils import timezone
 
+    if errors := dates.field_errors({"started": (dates.MEMBERSHIP, started)}):
+        raise ValidationError(errors)
     with transaction.atomic():
         membership = Membership.objects.create(
             person=person,
@@ -195,6 +201,8 @@ def contacts_record(*, items: list[dict], actor) -> list[tuple[Contact, bool]]:
                 # Field checks give clear messages; the database's constraints still guard the
                 # rest, and the external id was looked up above, so skip the per-row queries.
                 contact.full_clean(exclude=["persons"], validate_unique=False, validate_constraints=False)
+                if when := dates.field_errors({"occurred_at": (dates.HAPPENED, contact.occurred_at)}):
+                    raise ValidationError(when)
                 with transaction.atomic():
                     contact.save()
                 contact.persons.set(persons)
@@ -228,7 +236,12 @@ def assessment_record(
     Each answer is {"question": code or Question, "value", "reused_from"?: Answer}.
     """
     asked = {q.code: q for q in assessment_type.questions.all()}
-    errors = {}
+    errors = dates.field_errors(
+        {
+            "completed_at": (dates.HAPPENED, completed_at),
+            "started_at": (dates.HAPPENED, extra.get("started_at")),
+        }
+    )
     if (subject_person is None) == (subject_family is None):
         errors["subject"] = "Choose either a person or a family."
     elif assessment_type.level == "family" and subject_family is None:
