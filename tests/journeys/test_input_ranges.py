@@ -48,6 +48,7 @@ def stored_before_the_checks():
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = ON")
         else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks block ALTER TABLE
             for table, name in [
                 ("journeys_person", "person_born_in_range"),
                 ("journeys_contact", "contact_occurred_in_range"),
