@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
-from django.utils import timezone
 
 from agencies.models import Agency, ContactType
 from config.govuk_forms import GovUKFormMixin
+from core import dates
 from journeys.models import Channel, DemandType
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
@@ -45,6 +43,7 @@ class ContactLogForm(GovUKFormMixin, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Now, unless you change it.",
         error_messages={"required": "Enter when it happened", "invalid": "Enter a real date and time"},
+        validators=[dates.HAPPENED],
     )
     contact_type = forms.ModelChoiceField(
         queryset=ContactType.objects.order_by("label"),
@@ -87,12 +86,6 @@ class ContactLogForm(GovUKFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["persons"].queryset = members
 
-    def clean_occurred_at(self):
-        value = self.cleaned_data["occurred_at"]
-        if value > timezone.now() + timedelta(minutes=5):
-            raise forms.ValidationError("The date and time must be now or in the past")
-        return value
-
 
 class TimelineFilterForm(GovUKFormMixin, forms.Form):
     agency = forms.ModelChoiceField(
@@ -107,12 +100,14 @@ class TimelineFilterForm(GovUKFormMixin, forms.Form):
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a real date for 'From'"},
+        validators=[dates.ANY_DAY],
     )
     date_to = forms.DateField(
         required=False,
         label="To",
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a real date for 'To'"},
+        validators=[dates.ANY_DAY],
     )
 
     def __init__(self, *args, members, agencies, contact_types, **kwargs):
@@ -137,6 +132,7 @@ class ConferenceForm(GovUKFormMixin, forms.Form):
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"required": "Enter the date and time", "invalid": "Enter a real date and time"},
+        validators=[dates.PLANNED],
     )
     place = forms.CharField(
         label="Place",
@@ -214,6 +210,7 @@ class ActionForm(GovUKFormMixin, forms.Form):
         label="Due by",
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": "Enter the date it is due", "invalid": "Enter a real date"},
+        validators=[dates.PLANNED],
     )
 
     def __init__(self, *args, members=(), agencies=(), **kwargs):

@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils import timezone
 from django.utils.html import escape
+
+from core import dates
 
 WIDTH = 1000
 LABEL_WIDTH = 190
@@ -55,8 +58,16 @@ def render(
     events: list[Event],
     first: date,
     last: date,
+    margin_days: int = 0,
 ) -> str:
-    """The SVG as a string (already escaped; safe to mark safe)."""
+    """The SVG as a string (already escaped; safe to mark safe).
+
+    The map spans first..last (then margin_days earlier) within the years a record can span:
+    rows stored with an impossible date before dates had ranges stay in the lists beside the
+    map, not on it, so one contact in year 9999 neither squeezes the journey nor breaks it."""
+    margin, latest = timedelta(days=margin_days), timezone.localdate() + dates.PLANNING_AHEAD
+    first = min(max(first, dates.RECORDS_BEGIN + margin), latest) - margin
+    last = min(max(last, first), latest)
     if last <= first:
         last = first + timedelta(days=1)
     span = (last - first).days
@@ -128,7 +139,7 @@ def render(
             )
     # Marks, drawn in date order so later marks sit on top.
     for mark in sorted(marks, key=lambda m: (m.day, m.kind)):
-        if mark.lane not in lane_y:
+        if mark.lane not in lane_y or not first <= mark.day <= last:
             continue
         cx, cy = float(x(mark.day)), lane_y[mark.lane]
         tip = f"<title>{escape(mark.title)}</title>"

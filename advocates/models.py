@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.dates import db_bounds
 from journeys.models import Family
 
 
@@ -26,6 +27,10 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=Q(ended__isnull=True) | Q(ended__gte=F("started")),
                 name="assignment_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=db_bounds("started") & db_bounds("ended", nullable=True),
+                name="assignment_dates_in_range",
             ),
             models.UniqueConstraint(
                 fields=["advocate", "family"],
@@ -76,6 +81,9 @@ class CaseConference(models.Model):
                 name="conference_without_family_needs_reason",
             ),
             models.CheckConstraint(condition=~Q(place=""), name="conference_has_place"),
+            models.CheckConstraint(
+                condition=db_bounds("held_at", moment=True), name="conference_held_in_range"
+            ),
         ]
 
     def __str__(self):
@@ -129,6 +137,7 @@ class ConferenceAction(models.Model):
                 name="conference_action_one_owner",
             ),
             models.CheckConstraint(condition=~Q(description=""), name="conference_action_has_description"),
+            models.CheckConstraint(condition=db_bounds("due"), name="conference_action_due_in_range"),
         ]
 
     def __str__(self):

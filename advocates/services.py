@@ -13,6 +13,7 @@ from django.utils import timezone
 from agencies.models import Agency, ContactType, Role, Sector, StaffMembership
 from consent import policy
 from consent.events import record_event
+from core import dates
 from journeys import services as journey_services
 from journeys.models import Channel, Contact, DemandType, Family, Person, RecordedVia
 
@@ -56,7 +57,7 @@ def assignment_start(
     """Assign an advocate to a family from `started` (default today)."""
     _require_advocacy_manager(actor)
     started = started or timezone.localdate()
-    errors = {}
+    errors = dates.field_errors({"started": (dates.MEMBERSHIP, started)})
     if not StaffMembership.objects.filter(
         user=advocate, role=Role.ADVOCATE, agency__sector=Sector.ADVOCACY
     ).exists():

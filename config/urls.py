@@ -14,7 +14,17 @@ from consent.portal_urls import staff_urlpatterns as portal_staff_urls
 from journeys import api as journeys_api
 from journeys import duplicate_api
 
-router = DefaultRouter()
+
+class IdRouter(DefaultRouter):
+    """Every resource is looked up by an integer id, so anything else (`null,null`, `1e20`, `-1`,
+    thirty digits) is a 404 before a view or query runs."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._default_value_pattern = r"[0-9]{1,18}"
+
+
+router = IdRouter()
 router.register("agencies", agencies_api.AgencyViewSet)
 router.register("contact-types", agencies_api.ContactTypeViewSet)
 router.register("questions", agencies_api.QuestionViewSet)

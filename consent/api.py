@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency
+from core import dates
 from journeys.models import IdentifierScheme, Sensitivity
 
 from . import policy, selectors, services
@@ -38,7 +39,7 @@ class ConsentInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Method.choices)
     given_by = VisiblePersonField(required=False, allow_null=True)
     purpose = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    valid_from = serializers.DateTimeField(required=False, allow_null=True)
+    valid_from = serializers.DateTimeField(required=False, allow_null=True, validators=[dates.CONSENT_START])
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 

@@ -4,6 +4,7 @@ from django import forms
 
 from agencies.models import Agency
 from config.govuk_forms import GovUKFormMixin
+from core import dates
 from journeys.models import Sensitivity
 
 from .models import Category, Method, ReviewStatus
@@ -50,6 +51,7 @@ class ConsentForm(GovUKFormMixin, forms.Form):
             "For a signed paper form, the date it was signed, at most 30 days ago. For example, 27 3 2026."
         ),
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"],
+        validators=[dates.CONSENT_START],
     )
 
     def __init__(self, *args, givers=(), **kwargs):

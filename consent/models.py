@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from agencies.models import Agency
+from core.dates import db_bounds
 from journeys.models import Person, Sensitivity
 
 
@@ -70,6 +71,10 @@ class ConsentGrant(models.Model):
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("created_at")),
                 name="grant_revoked_after_created",
+            ),
+            models.CheckConstraint(
+                condition=db_bounds("valid_from", moment=True) & db_bounds("expires_at", moment=True),
+                name="grant_dates_in_range",
             ),
         ]
 

@@ -28,6 +28,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 
 from agencies.models import Agency
+from core import dates
 from journeys.models import Contact, Person
 
 from . import policy
@@ -403,8 +404,10 @@ def correction_request(
         errors["requested_value"] = "The new value must be 100 characters or fewer."
     elif value == current:
         errors["requested_value"] = "This is what your record says already. Enter the correct value."
-    elif field == CorrectableField.DATE_OF_BIRTH and date.fromisoformat(value) > timezone.localdate():
-        errors["requested_value"] = "Date of birth must be in the past."
+    elif field == CorrectableField.DATE_OF_BIRTH:
+        errors.update(
+            dates.field_errors({"requested_value": (dates.DATE_OF_BIRTH, date.fromisoformat(value))})
+        )
     if len(explanation) > 2000:
         errors["explanation"] = "The explanation must be 2000 characters or fewer."
     if person.registered_by_id is None:

@@ -3,8 +3,6 @@ person, deciding corrections). Thin: forms validate, services write, selectors r
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
@@ -103,8 +101,9 @@ def _journey_map(record):
             lanes=lanes,
             marks=marks,
             events=[],
-            first=min(days) - timedelta(days=7),
+            first=min(days),
             last=max(max(days), timezone.localdate()),
+            margin_days=7,
         )
     )
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Agency, Role, StaffMembership
+from core import dates
 from journeys.models import Person, Sensitivity
 
 from . import access_log, policy
@@ -77,14 +78,13 @@ def consent_grant(
     given_by = given_by or subject
     categories, labels = _validate_scope(categories, labels)
     valid_from = valid_from or now
-    expires_at = expires_at or add_months(valid_from, settings.CONSENT_DEFAULT_MONTHS)
-    errors = {}
+    # The end is checked against the start only once the start is sane (no overflow at 9999).
+    errors = dates.field_errors({"valid_from": (dates.CONSENT_START, valid_from)})
+    if not errors:
+        expires_at = expires_at or add_months(valid_from, settings.CONSENT_DEFAULT_MONTHS)
+        errors = dates.field_errors({"expires_at": (dates.consent_end(valid_from), expires_at)})
     if method not in Method.values:
         errors["method"] = "Choose how the consent was given."
-    if valid_from < now - timedelta(days=settings.CONSENT_BACKDATE_DAYS):
-        errors["valid_from"] = f"Consent can start at most {settings.CONSENT_BACKDATE_DAYS} days ago."
-    if expires_at <= valid_from:
-        errors["expires_at"] = "The end date must be after the start date."
     if not may_give_consent_for(giver=given_by, subject=subject, at=now):
         errors["given_by"] = (
             "A child's consent must come from an adult with parental responsibility; "

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from agencies.models import Agency, AssessmentType, ContactType, Level
 from consent.policy import access_person, own_agency_records, viewer_for, visible_persons
+from core import dates
 
 from . import selectors, services
 from .models import (
@@ -64,7 +65,7 @@ class IdentifierSerializer(serializers.Serializer):
 class PersonInputSerializer(serializers.Serializer):
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField()
+    date_of_birth = serializers.DateField(validators=[dates.DATE_OF_BIRTH])
     family = VisibleFamilyField(required=False, allow_null=True)
     relationship = serializers.ChoiceField(choices=Relationship.choices, required=False, default="other")
     parental_responsibility = serializers.BooleanField(
@@ -346,7 +347,7 @@ class ContactInputSerializer(serializers.Serializer):
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False)
     family = VisibleFamilyField(required=False, allow_null=True)
     contact_type = serializers.SlugRelatedField(slug_field="code", queryset=ContactType.objects.all())
-    occurred_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(validators=[dates.HAPPENED])
     channel = serializers.ChoiceField(choices=Channel.choices)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     summary = serializers.CharField()
@@ -374,6 +375,10 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def create(self, request):
         many = isinstance(request.data, list)
+        if many and not request.data:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send at least one contact: the list is empty."]}
+            )
         serializer = ContactInputSerializer(
             data=request.data, many=many, context=self.get_serializer_context()
         )
@@ -414,8 +419,8 @@ class AssessmentInputSerializer(serializers.Serializer):
     assessment_type = serializers.PrimaryKeyRelatedField(queryset=AssessmentType.objects.all())
     subject_person = VisiblePersonField(required=False, allow_null=True)
     subject_family = VisibleFamilyField(required=False, allow_null=True)
-    started_at = serializers.DateTimeField(required=False, allow_null=True)
-    completed_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(required=False, allow_null=True, validators=[dates.HAPPENED])
+    completed_at = serializers.DateTimeField(validators=[dates.HAPPENED])
     sensitivity = serializers.ChoiceField(choices=Sensitivity.choices, required=False)
     answers = AnswerInputSerializer(many=True)
 

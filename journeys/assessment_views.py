@@ -18,6 +18,7 @@ from django.utils import timezone
 from agencies.models import AssessmentType, Level
 from config.govuk_forms import GovUKFormMixin
 from consent.policy import access_person, viewer_for
+from core import dates
 
 from . import duplicate_selectors, selectors, services
 from .models import Answer, Sensitivity
@@ -30,6 +31,7 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
         label="Date of the assessment",
         help_text="For example, 2026-03-27",
         error_messages={"required": "Enter the date of the assessment", "invalid": "Enter a real date"},
+        validators=[dates.HAPPENED],
     )
     sensitivity = forms.ChoiceField(
         label="What kind of information is this?",
@@ -69,12 +71,6 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
                 self[reuse] if reuse in self.fields else None,
                 self.earlier.get(question.pk),
             )
-
-    def clean_completed_on(self):
-        day = self.cleaned_data["completed_on"]
-        if day > timezone.localdate():
-            raise ValidationError("The date of the assessment must be today or in the past")
-        return day
 
     def clean(self):
         data = super().clean()

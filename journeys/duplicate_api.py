@@ -7,6 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from core import dates
+
 from . import duplicate_selectors, duplicate_services
 from .models import DuplicateFlag, FlagStatus
 
@@ -21,8 +23,8 @@ class IsManager(permissions.BasePermission):
 class FlagFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=FlagStatus.choices, required=False)
     agency = serializers.IntegerField(required=False, min_value=1)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = serializers.DateField(required=False, validators=[dates.ANY_DAY])
+    date_to = serializers.DateField(required=False, validators=[dates.ANY_DAY])
 
     def validate(self, data):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:

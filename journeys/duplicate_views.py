@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency
 from config.celery import app as celery_app
 from config.govuk_forms import GovUKFormMixin
+from core import dates
 
 from . import duplicate_selectors, duplicate_services, tasks
 from .models import FlagStatus
@@ -37,10 +38,16 @@ class FilterForm(GovUKFormMixin, forms.Form):
         label="Status", required=False, choices=[("", "Any status"), *FlagStatus.choices]
     )
     date_from = forms.DateField(
-        label="From", required=False, help_text="The later assessment on or after, for example 2026-01-31"
+        label="From",
+        required=False,
+        help_text="The later assessment on or after, for example 2026-01-31",
+        validators=[dates.ANY_DAY],
     )
     date_to = forms.DateField(
-        label="To", required=False, help_text="The later assessment on or before, for example 2026-03-31"
+        label="To",
+        required=False,
+        help_text="The later assessment on or before, for example 2026-03-31",
+        validators=[dates.ANY_DAY],
     )
 
     def __init__(self, *args, agencies: list[Agency], **kwargs):

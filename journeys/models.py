@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from agencies.models import Agency, AssessmentType, ContactType, Question
+from core.dates import db_bounds
 
 
 class Sensitivity(models.TextChoices):
@@ -88,6 +89,9 @@ class Person(models.Model):
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [models.Index(fields=["family_name", "given_name"])]
+        constraints = [
+            models.CheckConstraint(condition=db_bounds("date_of_birth"), name="person_born_in_range"),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -147,6 +151,10 @@ class Membership(models.Model):
                     parental_responsibility_recorded_at__isnull=True,
                 ),
                 name="membership_pr_recorded_only_with_pr",
+            ),
+            models.CheckConstraint(
+                condition=db_bounds("started") & db_bounds("ended", nullable=True),
+                name="membership_dates_in_range",
             ),
         ]
 
@@ -291,6 +299,9 @@ class Contact(AgencyRecord):
                 condition=Q(withheld_from_subject=False) | ~Q(withheld_reason=""),
                 name="contact_withheld_needs_reason",
             ),
+            models.CheckConstraint(
+                condition=db_bounds("occurred_at", moment=True), name="contact_occurred_in_range"
+            ),
         ]
 
     def __str__(self):
@@ -359,6 +370,11 @@ class Assessment(AgencyRecord):
             models.CheckConstraint(
                 condition=Q(withheld_from_subject=False) | ~Q(withheld_reason=""),
                 name="assessment_withheld_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=db_bounds("completed_at", moment=True)
+                & db_bounds("started_at", moment=True, nullable=True),
+                name="assessment_dates_in_range",
             ),
         ]
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from agencies.models import Agency, AssessmentType, ContactType, Question, Sector
 from consent import policy
 from consent.events import record_event
+from core import dates
 
 from .identifiers import normalise, validate_identifier
 from .models import (
@@ -81,6 +82,9 @@ def person_create(
                 registered_by=agency,
                 **details,
             )
+            person.clean_fields()  # parsed first, so the range speaks of the date, not the constraint
+            if errors := dates.field_errors({"date_of_birth": (dates.DATE_OF_BIRTH, person.date_of_birth)}):
+                raise ValidationError(errors)
             person.full_clean()
             person.save()
             PersonIdentifier.objects.bulk_create(
@@ -122,6 +126,8 @@ def membership_add(
         raise ValidationError(
             {"parental_responsibility": f"Only these services can record parental responsibility: {sectors}."}
         )
+    if errors := dates.field_errors({"started": (dates.MEMBERSHIP, started)}):
+        raise ValidationError(errors)
     with transaction.atomic():
         membership = Membership.objects.create(
             person=person,
@@ -259,6 +265,8 @@ def contacts_record(
                 # Field checks give clear messages; the database's constraints still guard the
                 # rest, and the external id was looked up above, so skip the per-row queries.
                 contact.full_clean(exclude=["persons"], validate_unique=False, validate_constraints=False)
+                if when := dates.field_errors({"occurred_at": (dates.HAPPENED, contact.occurred_at)}):
+                    raise ValidationError(when)
                 with transaction.atomic():
                     contact.save()
                 contact.persons.set(persons)
@@ -296,7 +304,12 @@ def assessment_record(
     copying another agency's answers about a person writes an access-log entry (rule 7).
     """
     asked = {q.code: q for q in assessment_type.questions.all()}
-    errors = {}
+    errors = dates.field_errors(
+        {
+            "completed_at": (dates.HAPPENED, completed_at),
+            "started_at": (dates.HAPPENED, extra.get("started_at")),
+        }
+    )
     if (subject_person is None) == (subject_family is None):
         errors["subject"] = "Choose either a person or a family."
     elif assessment_type.level == "family" and subject_family is None:
