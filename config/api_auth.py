@@ -3,8 +3,11 @@ and agency systems, API client scopes, the client's address, and sign-in lockout
 endpoint is agencies.api.TokenView: DRF's views import this module through its settings.)"""
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.db.models import Sum
+from django.shortcuts import render
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
 from rest_framework import permissions
 
@@ -19,6 +22,13 @@ class ApiTokenAuthentication(TokenAuthentication):
         user, auth_token = super().authenticate_credentials(token)
         services.api_client_seen(user=user)
         return user, auth_token
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """The OpenAPI's name for it, as before knox: `tokenAuth`."""
+
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
 
 
 class ClientScopes(permissions.BasePermission):
@@ -57,3 +67,9 @@ class TwoCountLockout(AxesDatabaseHandler):
         if per_username >= settings.AXES_USERNAME_FAILURE_LIMIT:
             return max(per_address, settings.AXES_FAILURE_LIMIT)
         return per_address
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The locked-out page, saying how long the pause lasts (AXES_LOCKOUT_CALLABLE)."""
+    minutes = round(get_cool_off(request).total_seconds() / 60)
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, {"minutes": minutes}, status=429)

@@ -127,6 +127,7 @@ TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 AXES_CLIENT_IP_CALLABLE = "config.api_auth.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "config.api_auth.lockout_response"
 # Sign-in attempts name citizens (their usernames are emails): no admin pages for them. Lift a
 # lockout with `manage.py axes_reset_username`.
 AXES_ENABLE_ADMIN = False
