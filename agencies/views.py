@@ -1,4 +1,5 @@
-"""The home page for each role, and the health check."""
+"""The home page for each role, a manager's page of their agency's API clients, and the health
+check."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -48,15 +49,23 @@ def api_clients(request):
     the answer to the form, once: it is never stored or shown again."""
     _managers_only(request)
     form = ApiClientForm(request.POST if request.method == "POST" else None)
-    context = {"form": form, "token_days": settings.API_CLIENT_TOKEN_DAYS}
     if request.method == "POST" and form.is_valid():
         try:
             client, token = services.api_client_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            context.update(form=ApiClientForm(), new_client=client, token=token)
-    context["clients"] = selectors.api_clients_managed(user=request.user)
+            return _clients_page(request, ApiClientForm(), new_client=client, token=token)
+    return _clients_page(request, form)
+
+
+def _clients_page(request, form, **shown_once):
+    context = {
+        "form": form,
+        "clients": selectors.api_clients_managed(user=request.user),
+        "token_days": settings.API_CLIENT_TOKEN_DAYS,
+        **shown_once,
+    }
     return render(request, "agencies/api_clients.html", context)
 
 
@@ -70,14 +79,7 @@ def api_client_token(request, client_id):
         token = services.api_client_new_token(actor=request.user, client=client)
     except PermissionDenied:
         raise Http404("No such API client.") from None
-    context = {
-        "form": ApiClientForm(),
-        "token_days": settings.API_CLIENT_TOKEN_DAYS,
-        "new_client": client,
-        "token": token,
-        "clients": selectors.api_clients_managed(user=request.user),
-    }
-    return render(request, "agencies/api_clients.html", context)
+    return _clients_page(request, ApiClientForm(), new_client=client, token=token)
 
 
 @login_required

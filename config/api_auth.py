@@ -60,10 +60,11 @@ class TwoCountLockout(AxesDatabaseHandler):
     reach AXES_USERNAME_FAILURE_LIMIT (the order of AXES_LOCKOUT_PARAMETERS)."""
 
     def get_failures(self, request, credentials=None) -> int:
-        per_address, per_username = (
+        counts = [
             attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
             for attempts in self.get_user_attempts(request, credentials)
-        )
+        ]
+        per_address, per_username = counts[0], counts[-1]
         if per_username >= settings.AXES_USERNAME_FAILURE_LIMIT:
             return max(per_address, settings.AXES_FAILURE_LIMIT)
         return per_address
