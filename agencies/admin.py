@@ -11,14 +11,14 @@ from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import PROTECT, RESTRICT, Q
-from rest_framework.authtoken.models import TokenProxy
+from knox.models import AuthToken
 
 from consent import policy
 
 from .models import Agency, AssessmentType, ContactType, Question, StaffMembership, UnitCost
 
 # API tokens are credentials, not configuration: nobody reads or makes one in the admin.
-admin.site.unregister(TokenProxy)
+admin.site.unregister(AuthToken)
 
 
 def records_in_the_way(model, objs) -> list[str]:

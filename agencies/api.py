@@ -1,8 +1,16 @@
 """Read-only reference data for agency systems: agencies, contact types, questions and
-assessment types (referred to by code)."""
+assessment types (referred to by code); and the personal token endpoint."""
 
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
+from consent.policy import ANY_CLIENT
+
+from . import services
 from .models import Agency, AssessmentType, ContactType, Question
 
 
@@ -32,21 +40,44 @@ class AssessmentTypeSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "agency", "level", "questions"]
 
 
-class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
+class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reference data every agency system needs to write anything, whatever its scopes."""
+
+    client_scopes = {"list": ANY_CLIENT, "retrieve": ANY_CLIENT}
+
+
+class AgencyViewSet(ReferenceViewSet):
     queryset = Agency.objects.order_by("name")
     serializer_class = AgencySerializer
 
 
-class ContactTypeViewSet(viewsets.ReadOnlyModelViewSet):
+class ContactTypeViewSet(ReferenceViewSet):
     queryset = ContactType.objects.order_by("code")
     serializer_class = ContactTypeSerializer
 
 
-class QuestionViewSet(viewsets.ReadOnlyModelViewSet):
+class QuestionViewSet(ReferenceViewSet):
     queryset = Question.objects.order_by("code")
     serializer_class = QuestionSerializer
 
 
-class AssessmentTypeViewSet(viewsets.ReadOnlyModelViewSet):
+class AssessmentTypeViewSet(ReferenceViewSet):
     queryset = AssessmentType.objects.prefetch_related("questions").order_by("name")
     serializer_class = AssessmentTypeSerializer
+
+
+class TokenView(APIView):
+    """POST auth/token/ with a username and password returns {"token": ...}: a new token each
+    sign-in, stored only as a digest, expiring after REST_KNOX's TOKEN_TTL."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return Response({"token": services.personal_token_issue(user=serializer.validated_data["user"])})

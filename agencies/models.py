@@ -166,3 +166,56 @@ class UnitCost(models.Model):
 
     def __str__(self):
         return f"£{self.cost_pence / 100:,.2f} {self.unit} ({self.price_year})"
+
+
+class ApiScope(models.TextChoices):
+    """What an agency system may do through the API: the fixed list a manager picks from."""
+
+    PERSONS_READ = "persons:read", "Find people and read their names"
+    PERSONS_WRITE = "persons:write", "Register people"
+    RECORD_READ = (
+        "record:read",
+        "Read joined-up records, families, and the contacts and assessments it recorded",
+    )
+    CONTACTS_WRITE = "contacts:write", "Record contacts"
+    ASSESSMENTS_WRITE = "assessments:write", "Record assessments"
+
+
+class ApiClient(models.Model):
+    """One agency system's access to the API. It signs in as its own service identity (`user`,
+    with no password and no staff place), so nothing it does is done as a person, and every
+    write it makes is audited under that identity."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="api_clients")
+    name = models.CharField(max_length=100)
+    scopes = models.JSONField(default=list)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_client")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_clients_created"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_clients_revoked",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="api_client_named"),
+            models.UniqueConstraint(
+                fields=["agency", "name"], condition=Q(revoked_at__isnull=True), name="api_client_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_by__isnull=False),
+                name="api_client_revoked_by_someone",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.agency})"

@@ -1,14 +1,22 @@
-"""The home page for each role, and the health check."""
+"""The home page for each role, a manager's page of their agency's API clients, and the health
+check."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
-from consent.policy import viewer_for
+from config.govuk_forms import add_service_errors
+from consent.policy import manages_api_clients, viewer_for
 from journeys.selectors import families_visible
+
+from . import selectors, services
+from .forms import ApiClientForm
 
 
 @login_required
@@ -19,10 +27,67 @@ def home(request):
         from consent.portal_views import home as portal_home
 
         return portal_home(request)
-    context = {"viewer": viewer}
+    context = {
+        "viewer": viewer,
+        "previous_sign_in": selectors.previous_sign_in(user=request.user),
+        "manages_api_clients": manages_api_clients(viewer),
+    }
     if viewer.is_advocate:
         context["families"] = families_visible(user=request.user)
     return render(request, "agencies/home.html", context)
+
+
+def _managers_only(request):
+    if not manages_api_clients(viewer_for(request.user)):
+        raise Http404("No such page.")
+
+
+@never_cache
+@login_required
+def api_clients(request):
+    """The agency's API clients, and a form for a new one. A new client's token is shown on
+    the answer to the form, once: it is never stored or shown again."""
+    _managers_only(request)
+    form = ApiClientForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client, token = services.api_client_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _clients_page(request, ApiClientForm(), new_client=client, token=token)
+    return _clients_page(request, form)
+
+
+def _clients_page(request, form, **shown_once):
+    context = {
+        "form": form,
+        "clients": selectors.api_clients_managed(user=request.user),
+        "token_days": settings.API_CLIENT_TOKEN_DAYS,
+        **shown_once,
+    }
+    return render(request, "agencies/api_clients.html", context)
+
+
+@never_cache
+@login_required
+@require_POST
+def api_client_token(request, client_id):
+    """A new token for a client, shown once; the old one stops working."""
+    client = selectors.api_client_managed(user=request.user, client_id=client_id)
+    try:
+        token = services.api_client_new_token(actor=request.user, client=client)
+    except PermissionDenied:
+        raise Http404("No such API client.") from None
+    return _clients_page(request, ApiClientForm(), new_client=client, token=token)
+
+
+@login_required
+@require_POST
+def api_client_revoke(request, client_id):
+    client = selectors.api_client_managed(user=request.user, client_id=client_id)
+    services.api_client_revoke(actor=request.user, client=client)
+    return redirect("agencies:api_clients")
 
 
 def _database_ok() -> bool:

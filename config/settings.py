@@ -4,6 +4,7 @@ The embedded default (no environment at all, DEBUG on) runs on a SQLite file wit
 eager mode and email printed to the console, so `make run` needs no other service.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,7 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "consent.policy.OneViewerPerRequest",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "agencies.middleware.SessionTimeouts",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -112,11 +114,24 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lockout after repeated failed sign-ins (django-axes).
+# Two counts: failures of one username from one address (AXES_FAILURE_LIMIT), and of one
+# username from anywhere (AXES_USERNAME_FAILURE_LIMIT, higher), so spraying from many addresses
+# is stopped too while a stranger needs far more tries to lock a user out everywhere; either
+# lockout ends after the cool-off (config.api_auth.TwoCountLockout).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "config.api_auth.TwoCountLockout"
+# A failure during a lockout does not restart it, so a stranger cannot keep a user out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client address for lockout and throttles alike: the socket's, unless TRUSTED_PROXIES (the
+# number of proxies in front that each append to X-Forwarded-For) says whose header to believe.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.api_auth.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "config.api_auth.lockout_response"
 # Sign-in attempts name citizens (their usernames are emails): no admin pages for them. Lift a
 # lockout with `manage.py axes_reset_username`.
 AXES_ENABLE_ADMIN = False
@@ -186,10 +201,14 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "config.api_auth.ClientScopes",
+    ],
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -197,6 +216,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="20/min")},
 }
+# Tokens are stored as digests (django-rest-knox). A person's token lasts a working day; an
+# agency system's lasts API_CLIENT_TOKEN_DAYS unless its manager revokes it sooner.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("PERSONAL_TOKEN_HOURS", default=8)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+API_CLIENT_TOKEN_DAYS = env.int("API_CLIENT_TOKEN_DAYS", default=90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Joined Up API",
     "DESCRIPTION": "Joined-up records of families, shared only as each person consents.",
@@ -233,6 +259,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# A session ends after this long without a request, and this long after signing in whatever
+# (agencies.middleware.SessionTimeouts).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT_HOURS", default=8) * 3600
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

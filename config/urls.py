@@ -6,7 +6,6 @@ from rest_framework.routers import DefaultRouter
 
 from agencies import api as agencies_api
 from agencies import views as agencies_views
-from config.api_auth import TokenView
 from config.govuk_forms import SignInForm
 from consent import api as consent_api
 from consent import portal_api
@@ -37,7 +36,7 @@ router.register("duplicate-flags", duplicate_api.DuplicateFlagViewSet, basename=
 router.register("consents", consent_api.ConsentViewSet, basename="consent")
 
 api_patterns = [
-    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/", agencies_api.TokenView.as_view(), name="api-token"),
     path("me/record/", portal_api.MeRecordView.as_view(), name="api-me-record"),
     path("me/consents/", portal_api.MeConsentsView.as_view(), name="api-me-consents"),
     path("me/access-log/", portal_api.MeAccessLogView.as_view(), name="api-me-access-log"),
@@ -56,6 +55,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("agency/", include("agencies.urls")),
     path("", include("journeys.urls")),
     path("duplicates/", include("journeys.duplicate_urls")),
     path("assessments/", include("journeys.assessment_urls")),

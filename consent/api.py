@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Agency
+from config.api_auth import ClientScopes
 from core import dates
 from journeys.models import IdentifierScheme, Sensitivity
 
@@ -96,7 +97,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Consent grants the caller may see; POST records one given in person, on paper or by phone."""
 
     serializer_class = ConsentSerializer
-    permission_classes = [permissions.IsAuthenticated, MayUseConsents]
+    permission_classes = [permissions.IsAuthenticated, MayUseConsents, ClientScopes]  # closed to clients
 
     def get_queryset(self):
         return selectors.grants_visible(user=self.request.user)
@@ -153,7 +154,7 @@ class BreakGlassSerializer(serializers.Serializer):
 class BreakGlassView(APIView):
     """POST persons/{id}/break-glass/ {"reason"}: emergency access to one person's record."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, ClientScopes]  # closed to clients
     serializer_class = BreakGlassInputSerializer
 
     def post(self, request, person_id):

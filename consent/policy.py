@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import Role, Sector
+from agencies.models import ApiClient, Role, Sector
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
@@ -50,6 +50,11 @@ class Viewer:
     person_id: int | None
     is_advocacy: bool = False
     partnership_reviewer: bool = False  # a manager who reviews duplication across agencies
+    client_scopes: frozenset[str] | None = None  # an agency system's API client: what it may do
+
+    @property
+    def is_client(self) -> bool:
+        return self.client_scopes is not None
 
     @property
     def is_staff_member(self) -> bool:
@@ -117,11 +122,25 @@ def _build_viewer(user) -> Viewer:
             "staff_membership__agency__sector",
             "staff_membership__partnership_reviewer",
             "person__id",
+            "api_client__agency_id",
+            "api_client__agency__sector",
+            "api_client__scopes",
+            "api_client__revoked_at",
         )
         .first()
     ) or {}
     agency_id = row.get("staff_membership__agency_id")
-    if agency_id is not None:
+    if row.get("api_client__agency_id") is not None and row["api_client__revoked_at"] is None:
+        # An agency system acts as staff of its agency, within its scopes, never as a person.
+        viewer = Viewer(
+            user=user,
+            agency_id=row["api_client__agency_id"],
+            role=Role.STAFF,
+            person_id=None,
+            is_advocacy=row["api_client__agency__sector"] == Sector.ADVOCACY,
+            client_scopes=frozenset(row["api_client__scopes"]),
+        )
+    elif agency_id is not None:
         viewer = Viewer(
             user=user,
             agency_id=agency_id,
@@ -139,8 +158,29 @@ def _build_viewer(user) -> Viewer:
 
 def administered_accounts(users: QuerySet) -> QuerySet:
     """The accounts the administrator may list and change: not a citizen's. A citizen's account
-    is theirs alone, so no password, status or name of it is set or read in the admin."""
-    return users.exclude(Exists(Person.objects.filter(user=OuterRef("pk"))))
+    is theirs alone, so no password, status or name of it is set or read in the admin. Nor an
+    agency system's identity: given a password, it could sign in as if it were a person."""
+    return users.exclude(Exists(Person.objects.filter(user=OuterRef("pk")))).exclude(
+        Exists(ApiClient.objects.filter(user=OuterRef("pk")))
+    )
+
+
+# Stands for "any API client of an agency" where a view needs no particular scope (reference data).
+ANY_CLIENT = "any"
+
+
+def client_may(viewer: Viewer, scope: str | None) -> bool:
+    """Whether the caller may use an API operation that needs `scope` (None: the operation names
+    none, so it is closed to API clients). Scopes limit agency systems only; people are
+    decided by their role and the rules above."""
+    if not viewer.is_client:
+        return True
+    return scope == ANY_CLIENT or scope in viewer.client_scopes
+
+
+def manages_api_clients(viewer: Viewer) -> bool:
+    """A manager of an agency manages its systems' API clients."""
+    return viewer.is_staff_member and viewer.role == Role.MANAGER and not viewer.is_client
 
 
 def active_grants(at: datetime | None = None) -> QuerySet[ConsentGrant]:
@@ -714,6 +754,7 @@ __all__ = [
     "active_grants",
     "agency_could_see",
     "assessments_open_filter",
+    "client_may",
     "contact_recording",
     "may_record_parental_responsibility",
     "named_persons",

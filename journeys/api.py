@@ -15,7 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
-from agencies.models import Agency, AssessmentType, ContactType, Level
+from agencies.models import Agency, ApiScope, AssessmentType, ContactType, Level
+from config.api_auth import ClientScopes
 from consent.policy import access_person, own_agency_records, viewer_for, visible_persons
 from core import dates
 
@@ -212,6 +213,12 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """People the caller may know of; `?q=` searches names or an exact identifier."""
 
     serializer_class = PersonSerializer
+    client_scopes = {
+        "list": ApiScope.PERSONS_READ,
+        "retrieve": ApiScope.PERSONS_READ,
+        "create": ApiScope.PERSONS_WRITE,
+        "record": ApiScope.RECORD_READ,
+    }
 
     def get_queryset(self):
         try:
@@ -220,7 +227,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise Throttled(wait=exc.retry_after) from None
 
     def get_permissions(self):
-        return [permissions.IsAuthenticated(), IsAgencyStaff()]
+        return [permissions.IsAuthenticated(), IsAgencyStaff(), ClientScopes()]
 
     def create(self, request):
         data = self._validated(PersonInputSerializer)
@@ -317,7 +324,8 @@ class FamilySerializer(serializers.ModelSerializer):
 
 class FamilyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = FamilySerializer
-    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff]
+    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff, ClientScopes]
+    client_scopes = {"list": ApiScope.RECORD_READ, "retrieve": ApiScope.RECORD_READ}
 
     def get_queryset(self):
         return selectors.families_visible(user=self.request.user)
@@ -362,7 +370,8 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Contacts your agency recorded; POST one contact or a list (all or nothing)."""
 
     serializer_class = ContactOutputSerializer
-    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff]
+    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff, ClientScopes]
+    client_scopes = {"list": ApiScope.RECORD_READ, "create": ApiScope.CONTACTS_WRITE}
 
     def get_queryset(self):
         viewer = viewer_for(self.request.user)
@@ -465,7 +474,8 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Assessments your agency recorded; POST records one with its answers."""
 
     serializer_class = AssessmentOutputSerializer
-    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff]
+    permission_classes = [permissions.IsAuthenticated, IsAgencyStaff, ClientScopes]
+    client_scopes = {"list": ApiScope.RECORD_READ, "create": ApiScope.ASSESSMENTS_WRITE}
 
     def get_queryset(self):
         viewer = viewer_for(self.request.user)

@@ -47,7 +47,7 @@ CASE_APPS = ("journeys", "advocates", "consent")
 CASE_MODELS = sorted(
     model._meta.label_lower for label in CASE_APPS for model in apps.get_app_config(label).get_models()
 )
-NOT_CONFIGURATION = [*CASE_MODELS, "authtoken.tokenproxy", "authtoken.token", "axes.accessattempt",
+NOT_CONFIGURATION = [*CASE_MODELS, "knox.authtoken", "agencies.apiclient", "axes.accessattempt",
                      "axes.accesslog", "axes.accessfailurelog"]  # fmt: skip
 
 

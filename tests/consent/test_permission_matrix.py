@@ -362,7 +362,7 @@ NOT_CASE_DATA = {
     "healthz": "database and broker status",
     "login": "sign-in",
     "logout": "sign-out",
-    "api-token": "sign-in for agency systems",
+    "api-token": "a person's API token: test_tokens.py",
     "api-root": "links to the API's resources",
     "api-schema": "the OpenAPI document",
     "api-docs": "the API documentation",
@@ -376,6 +376,9 @@ NOT_CASE_DATA = {
     "assessmenttype-detail": "configuration",
     "consent:review_queue": "managers' review of their own staff's emergency access: test_break_glass.py",
     "consent:review": "managers' review of their own staff's emergency access: test_break_glass.py",
+    "agencies:api_clients": "a manager's API clients of their agency: test_api_clients.py",
+    "agencies:api_client_token": "a manager's API clients of their agency: test_api_clients.py",
+    "agencies:api_client_revoke": "a manager's API clients of their agency: test_api_clients.py",
 }
 
 
