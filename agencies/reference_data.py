@@ -283,6 +283,8 @@ DEMO_AGENCIES = [
     ("housing", "District Housing Options", Sector.HOUSING),
     ("jobcentre", "Jobcentre Plus", Sector.EMPLOYMENT),
     ("advocacy", "Family Advocacy Service", Sector.ADVOCACY),
+    # Information governance of the partnership: it holds no records of its own.
+    ("partnership", "Joined Up Partnership", Sector.OTHER),
 ]
 
 CONTACT_TYPES = [

@@ -40,6 +40,7 @@ STAFF = {
     "advocate": ("advocacy", Role.ADVOCATE, "Lou Fenwick", False),
     "advocacymanager": ("advocacy", Role.MANAGER, "Nadia Osei", False),
     "manager": ("socialcare", Role.MANAGER, "Marcus Reid", True),
+    "steward": ("partnership", Role.INFORMATION_GOVERNANCE, "Iris Okafor", False),
 }
 
 
