@@ -11,7 +11,7 @@ COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY --from=assets /app/node_modules ./node_modules
 COPY . .
-RUN mkdir -p var/webroot \
+RUN mkdir -p var/webroot var/anchors \
     && cp -r node_modules/govuk-frontend/dist/govuk/assets var/webroot/assets \
     && SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
     && useradd --system --home /app joinedup && chown -R joinedup /app/var
