@@ -6,6 +6,7 @@ in a response where the oracle says it must not be.
 The matrix also fails when a route is added without being listed here (see
 test_every_route_is_in_the_matrix): list it as case data with a check, or say why it is not."""
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -18,9 +19,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import AssessmentType, Role, Sector
+from consent import portal_services
 from consent.concerns import concern_raise
 from consent.models import ConcernVia
-from consent.portal_services import data_export_request
 from journeys import services as journey_services
 from journeys.duplicate_services import duplicates_check_assessment
 from journeys.models import Answer
@@ -39,6 +40,7 @@ from tests.factories import (
     UserFactory,
     staff_user,
 )
+from tests.portal.conftest import build_families
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +262,7 @@ def build_world(state: str) -> World:
         subject_person=subject,
         actor=users["citizen_self"],
     )
-    export = data_export_request(person=subject, actor=users["citizen_self"])
+    export = portal_services.data_export_request(person=subject, actor=users["citizen_self"])
     return World(
         state=state,
         users=users,
@@ -688,37 +690,53 @@ def missing_world(world) -> World:
     )
 
 
+_MISSING_ANSWERS: dict[tuple[str, str, str], int] = {}
+
+
+def _missing_answer(client, role: str, method: str, path: str) -> int:
+    """A missing id's answer depends on the role alone, so each is asked once per module."""
+    key = (role, method, path)
+    if key not in _MISSING_ANSWERS:
+        _MISSING_ANSWERS[key] = getattr(client, method)(path, {}).status_code
+    return _MISSING_ANSWERS[key]
+
+
 @pytest.mark.parametrize("world", WRITE_STATES, indirect=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_page_posts(world, role):
-    """Every page's form posted (empty) by every role: no server error, nothing the oracle
-    denies in the answer, and for a subject the role may not know the very answer a missing
-    id gets (a 404 where the role may use the page at all)."""
+    """Every page's form posted (empty) by every role: no server error and nothing the oracle
+    denies in the answer. For a subject (or their grant, concern, export) the role may not
+    know, GET and POST answer exactly as for an id that does not exist: a 404 wherever the
+    role may use the page at all."""
     client = signed_in(world, role)
     record = expected_record(role, world.state)
     grants = expected_grants(role, world.state)
     problems = []
     for name in page_routes():
-        kind = CASE_DATA_ROUTES[name][0]
+        kind, _, who, _ = CASE_DATA_ROUTES[name]
         if kind == "grant" and world.grant_c is None:
             continue
         path = route_path(world, name).split("?")[0]
-        response = client.post(path, {})
-        where = f"{name} (POST {path}) as {role}, consent {world.state}: {response.status_code}"
-        if response.status_code >= 500:
-            problems.append(f"{where}: server error")
-            continue
-        problems += leak_problems(where, response.content.decode(), record, grants)
         missing = route_path(missing_world(world), name).split("?")[0]
-        if missing == path:
-            continue
-        gate = client.post(missing, {}).status_code
         denied = GRANT_C not in grants if kind == "grant" else record is None
-        if denied and response.status_code != gate:
-            problems.append(f"{where}: denied, so it must answer as a missing id does ({gate})")
-        allowed = not denied and may_use(role, CASE_DATA_ROUTES[name][2])
-        if allowed and kind != "leak" and gate == 404 == response.status_code:
-            problems.append(f"{where}: allowed, but answered 404")
+        for method in ("post", "get"):
+            response = getattr(client, method)(path, {})
+            where = (
+                f"{name} ({method.upper()} {path}) as {role}, consent {world.state}: {response.status_code}"
+            )
+            if response.status_code >= 500:
+                problems.append(f"{where}: server error")
+                continue
+            if method == "post":  # the GET's content is checked by test_no_leaks
+                problems += leak_problems(where, response.content.decode(), record, grants)
+            if missing == path:
+                continue
+            gate = _missing_answer(client, role, method, missing)
+            if denied and response.status_code != gate:
+                problems.append(f"{where}: denied, so it must answer as a missing id does ({gate})")
+            allowed = not denied and may_use(role, who)
+            if allowed and kind != "leak" and gate == 404 == response.status_code:
+                problems.append(f"{where}: allowed, but answered 404")
     assert not problems, "\n".join(problems)
 
 
@@ -889,3 +907,112 @@ def test_who_looked_counts_only_what_the_citizen_may_know_of(world, request):
     text = signed_in(world, "citizen_self").get(reverse("portal:who_looked")).content.decode()
     assert "Recording agency" in text
     assert "3 contacts" not in text  # RC, RC_MH and the withheld one
+
+
+# The citizen portal's families ------------------------------------------------------------
+# Merged from the portal's own matrix: two families (tests/portal/conftest.py) for what one
+# subject cannot show: a partner who is an adult relative, a second family's things made
+# through the services, and a record whose existence its agency lets the citizen know of.
+
+OTHERS = ["GRACE-", "TOBI-", "DANIEL-", "JADE-WITHHELD-SECRET", "JADE-WITHHELD-EXISTS"]
+PORTAL_OWN = [
+    "home",
+    "journey",
+    "consents",
+    "who_looked",
+    "details",
+    "correction_new",
+    "concerns",
+    "concern_new",
+    "data",
+]
+ME_API = ["api-me-record", "api-me-consents", "api-me-access-log"]
+
+
+@pytest.fixture
+def carters(db):
+    families = build_families()
+    portal_services.portal_consent_give(
+        subject=families.grace,
+        agency=families.school,
+        categories=["contacts"],
+        labels=["general"],
+        actor=families.grace_user,
+    )
+    concern_raise(
+        about_agency=families.police,
+        text="GRACE-CONCERN about a visit.",
+        raised_via=ConcernVia.CITIZEN,
+        subject_person=families.grace,
+        actor=families.grace_user,
+    )
+    portal_services.data_export_request(person=families.grace, actor=families.grace_user)
+    return families
+
+
+def _nothing_of_others(body: str, where: str):
+    for marker in OTHERS:
+        assert marker not in body, f"{marker} shown on {where}"
+
+
+def test_portal_pages_show_only_the_citizens_own_and_childrens_data(client, carters):
+    client.force_login(carters.jade_user)
+    for name in PORTAL_OWN:
+        response = client.get(reverse(f"portal:{name}"))
+        assert response.status_code == 200, name
+        _nothing_of_others(response.content.decode(), name)
+    journey = client.get(reverse("portal:journey")).content.decode()
+    assert "JADE-POLICE-CONTACT" in journey
+    assert "kept back 1 record" in journey  # only the one the agency lets her know of
+
+
+def test_a_parent_sees_a_childs_record_but_not_an_adult_relatives(client, carters):
+    client.force_login(carters.jade_user)
+    child = client.get(reverse("portal:journey_for", args=[carters.liam.pk]))
+    assert child.status_code == 200
+    assert "LIAM-SCHOOL-CONTACT" in child.content.decode()
+    assert "Attendance review" in child.content.decode()
+    for name in ("portal:journey_for", "portal:who_looked_for", "portal:consents_for"):
+        assert client.get(reverse(name, args=[carters.daniel.pk])).status_code == 404, name
+        assert client.get(reverse(name, args=[carters.liam.pk])).status_code == 200, name
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "Liam Carter" in home and "Daniel" not in home
+
+
+def test_the_me_api_gives_only_the_citizens_own_and_childrens_data(api, carters):
+    client = api.as_user(carters.jade_user)
+    for name in ME_API:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        _nothing_of_others(json.dumps(response.json()), name)
+        for person in (carters.grace, carters.tobi, carters.daniel):
+            assert client.get(reverse(name), {"person": person.pk}).status_code == 404, (name, person)
+        assert client.get(reverse(name), {"person": carters.liam.pk}).status_code == 200, name
+        assert client.get(reverse(name), {"person": "not-a-number"}).status_code == 404, name
+    record = client.get(reverse("api-me-record")).json()
+    assert {c["summary"] for c in record["contacts"]} == {"JADE-POLICE-CONTACT", "JADE-SCHOOL-CONTACT"}
+    assert record["withheld_count"] == 1
+    assert [c["name"] for c in record["children"]] == ["Liam Carter"]
+    child = client.get(reverse("api-me-record"), {"person": carters.liam.pk}).json()
+    assert [c["summary"] for c in child["contacts"]] == ["LIAM-SCHOOL-CONTACT"]
+
+
+def test_staff_and_anonymous_users_cannot_use_the_portal(client, api, carters):
+    for name in PORTAL_OWN:
+        assert client.get(reverse(f"portal:{name}")).status_code == 302, name  # to sign in
+    client.force_login(carters.social_worker)
+    for name in PORTAL_OWN:
+        assert client.get(reverse(f"portal:{name}")).status_code == 403, name
+    staff_api = api.as_user(carters.social_worker)
+    for name in ME_API:
+        assert staff_api.get(reverse(name)).status_code == 403, name
+
+
+def test_citizens_cannot_use_the_staff_pages(client, carters):
+    client.force_login(carters.jade_user)
+    assert client.get(reverse("portal_staff:invite", args=[carters.jade.pk])).status_code == 403
+    assert client.get(reverse("portal_staff:corrections")).status_code == 403
+    correction = portal_services.correction_request(
+        person=carters.jade, field="family_name", requested_value="Carter-Smith", actor=carters.jade_user
+    )
+    assert client.get(reverse("portal_staff:correction_decide", args=[correction.pk])).status_code == 403
