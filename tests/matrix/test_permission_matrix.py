@@ -1,10 +1,17 @@
-"""The permission matrix: every role x every consent state x every page and endpoint that
-returns case data. Expectations come from a small oracle written here from DESIGN.md's rules,
-not from consent/policy.py, and every record carries a marker so that a leak shows as a marker
-in a response where the oracle says it must not be.
+"""The permission matrix: every role x every consent state x every page and endpoint, GET
+and POST, and what each write answers. Expectations come from a small oracle written here from
+DESIGN.md's rules, not from consent/policy.py, and every record carries a marker, so a leak
+shows as a marker where the oracle denies it, and a refusal as a 404 where it allows it. It
+also covers outputs derived from records (rule 11): duplicate flags, reusable answers, the data
+download, prefilled forms and the access log's text.
 
-The matrix also fails when a route is added without being listed here (see
-test_every_route_is_in_the_matrix): list it as case data with a check, or say why it is not."""
+Each consent state's world is built once for the module (the `world` fixture); each test runs
+in a savepoint inside it. Cases today's code gets wrong are strict xfails naming the issue item
+that fixes them: remove the mark once it lands.
+
+The matrix fails when a route, or an API route's method or action, is added without being
+listed here (test_every_route_is_in_the_matrix): list it with a check, or say why it shows no
+case data."""
 
 import json
 from dataclasses import dataclass, replace
@@ -509,6 +516,9 @@ def page_routes() -> list[str]:
     )
 
 
+PAGE_ROUTES = frozenset(page_routes())
+
+
 def listed_methods() -> set[tuple[str, str]]:
     listed = {(name, method) for name, (_, method, _, _) in CASE_DATA_ROUTES.items()}
     listed |= {(name, "post") for name in API_WRITES}
@@ -589,6 +599,8 @@ def check_get(client, world, role: str, name: str, path: str | None = None) -> l
     if status >= 500:
         return [f"{where}: server error"]
     problems = []
+    if method == "get" and name in PAGE_ROUTES:
+        problems += denial_problems(client, world, role, name, "get", status, where)
     if kind in ("record", "answers"):
         shown = markers_in(text)
         want = record if allowed and record is not None else set()
@@ -697,46 +709,48 @@ def _missing_answer(client, role: str, method: str, path: str) -> int:
     """A missing id's answer depends on the role alone, so each is asked once per module."""
     key = (role, method, path)
     if key not in _MISSING_ANSWERS:
-        _MISSING_ANSWERS[key] = getattr(client, method)(path, {}).status_code
+        _MISSING_ANSWERS[key] = getattr(client, method)(path, {}, follow=method == "get").status_code
     return _MISSING_ANSWERS[key]
+
+
+def denial_problems(client, world, role: str, name: str, method: str, status: int, where: str) -> list[str]:
+    """For a subject (or their grant, concern, export) the role may not know, a page answers
+    exactly as for an id that does not exist: a 404 wherever the role may use the page at all."""
+    kind, _, who, _ = CASE_DATA_ROUTES[name]
+    path = route_path(world, name).split("?")[0]
+    missing = route_path(missing_world(world), name).split("?")[0]
+    if missing == path:
+        return []
+    gate = _missing_answer(client, role, method, missing)
+    record = expected_record(role, world.state)
+    denied = GRANT_C not in expected_grants(role, world.state) if kind == "grant" else record is None
+    if denied and status != gate:
+        return [f"{where}: denied, so it must answer as a missing id does ({gate})"]
+    if not denied and may_use(role, who) and kind != "leak" and gate == 404 == status:
+        return [f"{where}: allowed, but answered 404"]
+    return []
 
 
 @pytest.mark.parametrize("world", WRITE_STATES, indirect=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_page_posts(world, role):
-    """Every page's form posted (empty) by every role: no server error and nothing the oracle
-    denies in the answer. For a subject (or their grant, concern, export) the role may not
-    know, GET and POST answer exactly as for an id that does not exist: a 404 wherever the
-    role may use the page at all."""
+    """Every page's form posted (empty) by every role: no server error, nothing the oracle
+    denies in the answer, and a denial that reads as a missing id (denial_problems)."""
     client = signed_in(world, role)
     record = expected_record(role, world.state)
     grants = expected_grants(role, world.state)
     problems = []
     for name in page_routes():
-        kind, _, who, _ = CASE_DATA_ROUTES[name]
-        if kind == "grant" and world.grant_c is None:
+        if CASE_DATA_ROUTES[name][0] == "grant" and world.grant_c is None:
             continue
         path = route_path(world, name).split("?")[0]
-        missing = route_path(missing_world(world), name).split("?")[0]
-        denied = GRANT_C not in grants if kind == "grant" else record is None
-        for method in ("post", "get"):
-            response = getattr(client, method)(path, {})
-            where = (
-                f"{name} ({method.upper()} {path}) as {role}, consent {world.state}: {response.status_code}"
-            )
-            if response.status_code >= 500:
-                problems.append(f"{where}: server error")
-                continue
-            if method == "post":  # the GET's content is checked by test_no_leaks
-                problems += leak_problems(where, response.content.decode(), record, grants)
-            if missing == path:
-                continue
-            gate = _missing_answer(client, role, method, missing)
-            if denied and response.status_code != gate:
-                problems.append(f"{where}: denied, so it must answer as a missing id does ({gate})")
-            allowed = not denied and may_use(role, who)
-            if allowed and kind != "leak" and gate == 404 == response.status_code:
-                problems.append(f"{where}: allowed, but answered 404")
+        response = client.post(path, {})
+        where = f"{name} (POST {path}) as {role}, consent {world.state}: {response.status_code}"
+        if response.status_code >= 500:
+            problems.append(f"{where}: server error")
+            continue
+        problems += leak_problems(where, response.content.decode(), record, grants)
+        problems += denial_problems(client, world, role, name, "post", response.status_code, where)
     assert not problems, "\n".join(problems)
 
 
