@@ -54,6 +54,11 @@ def _years_ago(years: int) -> date:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_families()
+
+
+def build_families() -> World:
+    """The two families; the permission matrix builds them too (tests/matrix)."""
     socialcare = AgencyFactory(
         code="socialcare", name="Children's Social Care", sector="childrens_social_care"
     )
