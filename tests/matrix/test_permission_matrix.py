@@ -78,6 +78,7 @@ ROLES = [
     "citizen_other",
     "citizen_parent",
     "administrator",
+    "governance",
 ]
 STATES = [
     "none",
@@ -207,7 +208,11 @@ def build_world(state: str) -> World:
     }
     answer = record_assessment(own_types["recording"], subject, RA, days_ago=3).answers.get()
     ContactFactory(agency=unconsented, persons=[subject], summary=UC)
-    ContactFactory(agency=advocacy, persons=[subject], summary=AC)
+    # An advocate's log of a contact the family had with the recording agency: the advocacy
+    # service's record, not the recording agency's (rule 1 reads who recorded it).
+    ContactFactory(
+        agency=recording, recording_agency=advocacy, recorded_via="advocate", persons=[subject], summary=AC
+    )
 
     users = {
         "staff_recording": staff_user(recording),
@@ -221,6 +226,7 @@ def build_world(state: str) -> World:
         "citizen_other": UserFactory(),
         "citizen_parent": UserFactory(),
         "administrator": staff_user(AgencyFactory(code="config"), Role.ADMINISTRATOR),
+        "governance": staff_user(AgencyFactory(code="partnership"), Role.INFORMATION_GOVERNANCE),
     }
     for key, person in (
         ("citizen_self", subject),
