@@ -274,6 +274,16 @@ def contacts_record(
                 errors[index] = exc.message_dict if hasattr(exc, "error_dict") else {"item": exc.messages}
                 continue
             except IntegrityError:
+                # Stored a moment ago by a concurrent retry of the same request: a replay like
+                # any other. Otherwise the batch itself sent the id twice.
+                try:
+                    stored = _replayed(viewer, recorder_id, external_id) if external_id else None
+                except ValidationError as exc:
+                    errors[index] = exc.message_dict
+                    continue
+                if stored is not None and all(stored.pk != c.pk for c, _ in results):
+                    results.append((stored, False))
+                    continue
                 errors[index] = {"external_id": ["This external id is sent twice in one batch."]}
                 continue
             record_event(actor=actor, verb="contact.recorded", obj=contact)

@@ -4,6 +4,7 @@ replay answers only with what the caller's own agency recorded (rule 11)."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Sector
@@ -151,3 +152,46 @@ def test_what_an_advocate_logged_is_the_advocacy_services_record_not_the_polices
 def test_an_empty_batch_is_a_400(api, world):
     response = api.as_user(world["police_user"]).post("/api/v1/contacts/", [], format="json")
     assert response.status_code == 400
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's in-memory test database locks tables")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_of_one_external_id_all_answer_with_the_one_stored_contact(world):
+    """A client that retries while its first request is still being written gets the stored
+    contact back (200 in the API), not an error, and only one contact is stored."""
+    import threading
+
+    from journeys.services import contact_record
+
+    barrier = threading.Barrier(4)
+    outcomes, errors = [], []
+
+    def send():
+        try:
+            barrier.wait()
+            outcomes.append(
+                contact_record(
+                    actor=world["police_user"],
+                    agency=world["police"],
+                    persons=[world["sean"]],
+                    contact_type="welfare_check",
+                    occurred_at=timezone.now() - timedelta(hours=1),
+                    channel="phone",
+                    summary="Sent four times at once",
+                    external_id="retry-1",
+                )
+            )
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(created for _, created in outcomes) == [False, False, False, True]
+    assert len({contact.pk for contact, _ in outcomes}) == 1
+    assert Contact.objects.filter(external_id="retry-1").count() == 1
