@@ -332,6 +332,12 @@ def open_break_glass(at: datetime | None = None) -> QuerySet[BreakGlass]:
     return BreakGlass.objects.filter(opened_at__lte=at, expires_at__gt=at)
 
 
+def own_break_glass(viewer: Viewer, at: datetime | None = None) -> QuerySet[BreakGlass]:
+    """The emergency access this viewer opened that is open now, for the agency they are in now:
+    it was opened for that agency's work, so it does not follow them to another agency."""
+    return open_break_glass(at).filter(user_id=viewer.user.pk, agency_id=viewer.agency_id)
+
+
 def current_memberships(at: datetime | None = None) -> QuerySet[Membership]:
     day = timezone.localdate(at) if at else timezone.localdate()
     return Membership.objects.filter(started__lte=day).filter(Q(ended__isnull=True) | Q(ended__gte=day))
@@ -402,7 +408,7 @@ def visible_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Pers
         )
         | Exists(Assessment.objects.filter(subject_person_id=OuterRef("pk"), recording_agency_id=agency))
         | Exists(active_grants(at).filter(subject_id=OuterRef("pk"), agency_id=agency))
-        | Exists(open_break_glass(at).filter(subject_id=OuterRef("pk"), user_id=viewer.user.pk))
+        | Exists(own_break_glass(viewer, at).filter(subject_id=OuterRef("pk")))
     )
     return Person.objects.filter(known)
 
@@ -537,12 +543,7 @@ def scope_for(viewer: Viewer, person: Person | int, at: datetime | None = None) 
         return None
     if not viewer.is_staff_member:
         return None
-    glass = (
-        open_break_glass(at)
-        .filter(subject_id=person_id, user_id=viewer.user.pk)
-        .order_by("-opened_at")
-        .first()
-    )
+    glass = own_break_glass(viewer, at).filter(subject_id=person_id).order_by("-opened_at").first()
     grants = [
         GrantView(g.id, frozenset(g.categories), frozenset(g.labels))
         for g in active_grants(at).filter(subject_id=person_id, agency_id=viewer.agency_id).order_by("id")
@@ -607,8 +608,8 @@ def scopes_for_family(viewer: Viewer, family, at: datetime | None = None) -> dic
         return {}
     glasses: dict[int, int] = {}
     for subject_id, glass_id in (
-        open_break_glass(at)
-        .filter(subject_id__in=ids, user_id=viewer.user.pk)
+        own_break_glass(viewer, at)
+        .filter(subject_id__in=ids)
         .order_by("opened_at")
         .values_list("subject_id", "id")
     ):
@@ -726,7 +727,7 @@ def assessments_open_filter(viewer: Viewer, *, at: datetime | None = None, prefi
         return Q(**{f"{prefix}pk__in": []})
     at = at or timezone.now()
     person = f"{prefix}subject_person"
-    glass = Exists(open_break_glass(at).filter(subject_id=OuterRef(person), user_id=viewer.user.pk))
+    glass = Exists(own_break_glass(viewer, at).filter(subject_id=OuterRef(person)))
     grant = Exists(
         active_grants(at)
         .filter(subject_id=OuterRef(person), agency_id=viewer.agency_id)

@@ -67,9 +67,8 @@ def grant_state(grant: ConsentGrant, at) -> str:
 
 def break_glass_open_for(*, user, person_id) -> BreakGlass | None:
     """The user's own emergency access to this person that is open now, if any."""
-    return (
-        policy.open_break_glass().filter(user_id=user.pk, subject_id=person_id).order_by("-opened_at").first()
-    )
+    viewer = policy.viewer_for(user)
+    return policy.own_break_glass(viewer).filter(subject_id=person_id).order_by("-opened_at").first()
 
 
 def break_glass_reviews(*, user, status: str | None = ReviewStatus.PENDING) -> QuerySet[BreakGlass]:

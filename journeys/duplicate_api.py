@@ -22,7 +22,7 @@ class IsManager(permissions.BasePermission):
 
 class FlagFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=FlagStatus.choices, required=False)
-    agency = serializers.IntegerField(required=False, min_value=1)
+    agency = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     date_from = serializers.DateField(required=False, validators=[dates.ANY_DAY])
     date_to = serializers.DateField(required=False, validators=[dates.ANY_DAY])
 
