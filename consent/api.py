@@ -112,7 +112,8 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             grant = services.consent_grant(actor=request.user, **data.validated_data)
         except DjangoValidationError as error:
             raise _as_drf(error) from None
-        return Response(ConsentSerializer(grant).data, status=status.HTTP_201_CREATED)
+        answer = selectors.grant_answer(user=request.user, grant=grant)
+        return Response(ConsentSerializer(answer).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], serializer_class=RevokeInputSerializer)
     def revoke(self, request, pk=None):

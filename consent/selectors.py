@@ -10,6 +10,15 @@ from . import policy
 from .models import BreakGlass, ConsentGrant, ReviewStatus
 
 
+def grant_answer(*, user, grant: ConsentGrant) -> ConsentGrant:
+    """A grant just recorded, as its recorder may be told of it (rule 11): the grant it replaced
+    is named only where the recorder may see that one, or the answer would tell them which other
+    agencies the person already shares with (rule 10)."""
+    if grant.replaces_id and not grants_visible(user=user).filter(pk=grant.replaces_id).exists():
+        grant.replaces = None  # for the answer only; never saved
+    return grant
+
+
 def grants_visible(*, user) -> QuerySet[ConsentGrant]:
     """Consent grants the user may see.
 
