@@ -218,6 +218,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "retrieve": ApiScope.PERSONS_READ,
         "create": ApiScope.PERSONS_WRITE,
         "record": ApiScope.RECORD_READ,
+        "reusable_answers": ApiScope.RECORD_READ,
     }
 
     def get_queryset(self):

@@ -272,14 +272,17 @@ def tell_us_once(
     family-level records are not opened here). With `log`, showing another agency's answers
     writes one access-log entry (rule 7; see log_shown). Four queries at most, plus the entry.
     """
+    from agencies.models import ApiScope
     from consent.models import Category
-    from consent.policy import viewer_for
+    from consent.policy import client_may, viewer_for
 
     from .models import Answer
 
     viewer = viewer_for(user)
     question_ids = list(question_ids)
-    if not question_ids:
+    # Another agency's answer is part of the person's record: an agency system reads (and so
+    # reuses) one only with the record:read scope.
+    if not question_ids or not client_may(viewer, ApiScope.RECORD_READ):
         return {}
     assessments, scope = _reusable_assessments(viewer, person=person, family=family)
     if assessments is None:
