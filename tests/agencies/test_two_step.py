@@ -2,9 +2,13 @@
 passes its second factor, on pages and in the API; setting it up, recovery codes, personal tokens,
 citizens turning it on, and information governance's reset."""
 
+import os
 import re
+import subprocess
+import sys
 import time
 from base64 import b32decode
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -88,6 +92,7 @@ def test_with_the_second_factor_the_case_data_is_there(settings, staff_with_case
 
 def test_a_wrong_code_is_refused_and_wrong_tries_are_throttled(settings, staff_with_case):
     settings.MFA_REQUIRED = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60  # a wrong try locks the app for a minute, not a second
     user, _ = staff_with_case
     device = enrolled(user)
     client = signed_in(user)
@@ -133,13 +138,16 @@ def test_a_recovery_code_works_once(settings, staff_with_case):
 
 
 def test_new_recovery_codes_replace_the_old(settings, staff_with_case):
+    settings.MFA_REQUIRED = True
     user, _ = staff_with_case
-    device = enrolled(user)
+    enrolled(user)
     client = signed_in(user)
-    client.post("/two-step/verify/", {"code": app_code(device)})
+    client.post("/two-step/verify/", {"code": "recover1234"})
     answer = client.post("/two-step/recovery-codes/")
-    assert len(re.findall(r"<li><code>", answer.content.decode())) == 10
-    assert not StaticToken.objects.filter(token="recover1234").exists()
+    codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", answer.content.decode())
+    assert len(codes) == 10
+    assert set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) == set(codes)
+    assert client.get("/two-step/").status_code == 200  # still signed in with the second factor
 
 
 def test_a_personal_token_needs_the_current_code(settings, api):
@@ -220,3 +228,18 @@ def test_no_one_else_can_reset(role, staff_with_case):
     assert client.post("/two-step/reset/", {"username": user.username, "reason": "x"}).status_code == 404
     assert TOTPDevice.objects.filter(user=user).exists()
     assert not AuditEvent.objects.filter(verb="two_step.reset").exists()
+
+
+def test_two_step_sign_in_is_required_by_default_outside_debug():
+    """The safe default: production settings (DEBUG off) require it without being told to."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "MFA_REQUIRED")}
+    env["SECRET_KEY"] = "a-test-secret-key-long-enough-for-settings-to-load-0123456789"
+    shown = subprocess.run(
+        [sys.executable, "-c", "from config import settings; print(settings.MFA_REQUIRED)"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "True"
