@@ -11,6 +11,8 @@ from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import PROTECT, RESTRICT, Q
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from consent import policy
@@ -19,6 +21,10 @@ from .models import Agency, AssessmentType, ContactType, Question, StaffMembersh
 
 # API tokens are credentials, not configuration: nobody reads or makes one in the admin.
 admin.site.unregister(AuthToken)
+# Nor second factors: their secrets are credentials, and a lost one is reset by information
+# governance on its page, audited and told to the person.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 def records_in_the_way(model, objs) -> list[str]:

@@ -66,18 +66,29 @@ class AssessmentTypeViewSet(ReferenceViewSet):
     serializer_class = AssessmentTypeSerializer
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    otp = serializers.CharField(
+        required=False,
+        default="",
+        help_text="The 6-digit code of the user's authenticator app, or a recovery code: needed "
+        "when the user's sign-ins need a second factor.",
+    )
+
+
 class TokenView(APIView):
-    """POST auth/token/ with a username and password returns {"token": ...}: a new token each
-    sign-in, stored only as a digest, expiring after REST_KNOX's TOKEN_TTL."""
+    """POST auth/token/ with a username and password (and the second factor's code where the user
+    needs one) returns {"token": ...}: a new token each sign-in, stored only as a digest,
+    expiring after REST_KNOX's TOKEN_TTL."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
-    serializer_class = AuthTokenSerializer
+    serializer_class = TokenRequestSerializer
 
     @extend_schema(responses=inline_serializer("Token", {"token": serializers.CharField()}))
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        return Response({"token": services.personal_token_issue(user=serializer.validated_data["user"])})
+        data = serializer.validated_data
+        return Response({"token": services.personal_token_issue(user=data["user"], otp=data["otp"])})

@@ -21,3 +21,26 @@ class ApiClientForm(GovUKFormMixin, forms.Form):
         help_text="Choose only what it needs. It sees only what your agency's staff may see.",
         error_messages={"required": "Choose what the system may do."},
     )
+
+
+class TwoStepCodeForm(GovUKFormMixin, forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        label="Code",
+        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        error_messages={"required": "Enter the 6-digit code from your app, or one of your recovery codes"},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
+
+
+class TwoStepResetForm(GovUKFormMixin, forms.Form):
+    username = forms.CharField(
+        max_length=150, label="Username", error_messages={"required": "Enter the username"}
+    )
+    reason = forms.CharField(
+        max_length=500,
+        label="Why it is reset",
+        help_text="For example: phone lost, identity checked by video call with their manager.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why it is reset, and how you checked who asked"},
+    )

@@ -1,11 +1,16 @@
 """Session timeouts: a sign-in ends after SESSION_IDLE_TIMEOUT without a request, and
-SESSION_ABSOLUTE_TIMEOUT after it began, whatever the cookie says."""
+SESSION_ABSOLUTE_TIMEOUT after it began, whatever the cookie says; and a sign-in passes its
+second factor before any page."""
 
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
+
+from consent import policy
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN = "last_seen"
@@ -37,3 +42,29 @@ class SessionTimeouts:
     def _end(request, message: str) -> None:
         logout(request)
         messages.info(request, f"{message} Sign in again to carry on.")
+
+
+# The pages a sign-in that has still to pass its second factor may open, by URL name.
+SECOND_FACTOR_PAGES = {"two_step:verify", "two_step:set_up", "logout", "healthz"}
+
+
+class SecondFactorFirst:
+    """A sign-in with its second factor still due (consent.policy decides, and shows it nothing
+    meanwhile) is sent to enter its code, or to set one up, from every page. The API answers
+    such a session as the policy says: nothing to see."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match.view_name in SECOND_FACTOR_PAGES or match.route.startswith("api/"):
+            return None
+        viewer = policy.viewer_for(request.user)
+        if not viewer.second_factor_due:
+            return None
+        page = "two_step:verify" if viewer.has_second_factor else "two_step:set_up"
+        return redirect_to_login(request.get_full_path(), login_url=reverse(page))

@@ -19,6 +19,7 @@ from consent import policy
 from consent.events import record_event
 
 from .models import ApiClient, ApiScope
+from .two_step_services import two_step_check
 
 # How often "last used" is written: often enough to read, rarely enough not to write each request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -99,8 +100,13 @@ def api_client_seen(*, user) -> None:
     ).update(last_used_at=now)
 
 
-def personal_token_issue(*, user) -> str:
-    """A new personal API token for a person who signed in with their password."""
+def personal_token_issue(*, user, otp: str = "") -> str:
+    """A new personal API token for a person who signed in with their password, and with their
+    second factor's current code where their sign-ins need one."""
+    if policy.second_factor_applies(user):
+        if not otp:
+            raise ValidationError({"otp": "Enter the 6-digit code from your app, or a recovery code"})
+        two_step_check(user=user, code=otp, field="otp")
     with transaction.atomic():
         _, token = AuthToken.objects.create(user=user)
         record_event(actor=user, verb="token.issued", obj=user)

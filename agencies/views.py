@@ -31,6 +31,8 @@ def home(request):
         "viewer": viewer,
         "previous_sign_in": selectors.previous_sign_in(user=request.user),
         "manages_api_clients": manages_api_clients(viewer),
+        # Shown only while MFA_REQUIRED is off: when on, such a sign-in is sent to set it up.
+        "offer_two_step": viewer.agency_id is not None and not viewer.has_second_factor,
     }
     if viewer.is_advocate:
         context["families"] = families_visible(user=request.user)

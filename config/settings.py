@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -58,9 +61,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "consent.policy.OneViewerPerRequest",
     "django.contrib.messages.middleware.MessageMiddleware",
     "agencies.middleware.SessionTimeouts",
+    "agencies.middleware.SecondFactorFirst",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -135,6 +140,16 @@ AXES_LOCKOUT_CALLABLE = "config.api_auth.lockout_response"
 # Sign-in attempts name citizens (their usernames are emails): no admin pages for them. Lift a
 # lockout with `manage.py axes_reset_username`.
 AXES_ENABLE_ADMIN = False
+
+# A second factor (django-otp: an authenticator app's 6-digit code, or a recovery code). With
+# MFA_REQUIRED every account of an agency passes it before it sees anything (consent.policy);
+# citizens may turn it on. Off only for the demo and tests (the default under DEBUG).
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "Joined Up"
+# Wrong codes in a row lock a device for 1, 2, 4... seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+RECOVERY_CODE_COUNT = 10
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

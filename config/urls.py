@@ -56,6 +56,7 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("agency/", include("agencies.urls")),
+    path("two-step/", include("agencies.two_step_urls")),
     path("", include("journeys.urls")),
     path("duplicates/", include("journeys.duplicate_urls")),
     path("assessments/", include("journeys.assessment_urls")),

@@ -16,6 +16,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import ApiClient, Role, Sector
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
@@ -51,6 +53,9 @@ class Viewer:
     is_advocacy: bool = False
     partnership_reviewer: bool = False  # a manager who reviews duplication across agencies
     client_scopes: frozenset[str] | None = None  # an agency system's API client: what it may do
+    has_second_factor: bool = False  # an authenticator app or recovery codes are set up
+    # The sign-in has still to pass (or set up) its second factor: until then it sees nothing.
+    second_factor_due: bool = False
 
     @property
     def is_client(self) -> bool:
@@ -110,12 +115,17 @@ def viewer_for(user) -> Viewer:
     return viewer
 
 
-def _build_viewer(user) -> Viewer:
+def _viewer_row(user) -> dict:
     from django.contrib.auth import get_user_model
 
-    row = (
+    devices = Q(user_id=OuterRef("pk"), confirmed=True)
+    return (
         get_user_model()
         .objects.filter(pk=user.pk)
+        .annotate(
+            has_second_factor=Exists(TOTPDevice.objects.filter(devices))
+            | Exists(StaticDevice.objects.filter(devices))
+        )
         .values(
             "staff_membership__agency_id",
             "staff_membership__role",
@@ -126,9 +136,48 @@ def _build_viewer(user) -> Viewer:
             "api_client__agency__sector",
             "api_client__scopes",
             "api_client__revoked_at",
+            "has_second_factor",
         )
         .first()
     ) or {}
+
+
+def _second_factor_applies(row: dict) -> bool:
+    """Anyone who set one up passes it; every account of an agency must when MFA_REQUIRED. An
+    agency system's API client has no sign-in to add a factor to: its token is its credential."""
+    if row.get("api_client__agency_id") is not None:
+        return False
+    return bool(row.get("has_second_factor")) or (
+        settings.MFA_REQUIRED and row.get("staff_membership__agency_id") is not None
+    )
+
+
+def second_factor_applies(user) -> bool:
+    """Whether this user's sign-ins (pages and personal API tokens) need a second factor."""
+    return _second_factor_applies(_viewer_row(user))
+
+
+def _passed_second_factor(user) -> bool:
+    """A sign-in to the pages carries django-otp's verdict (its middleware sets is_verified). A
+    user met any other way has passed already or never signs in: a personal token is issued only
+    with a code, and a task acts for an actor who was signed in."""
+    is_verified = getattr(user, "is_verified", None)
+    return is_verified() if callable(is_verified) else True
+
+
+def _build_viewer(user) -> Viewer:
+    row = _viewer_row(user)
+    has_second_factor = bool(row.get("has_second_factor"))
+    if _second_factor_applies(row) and not _passed_second_factor(user):
+        # Password alone: no agency, role or person, so every gate and selector shows nothing.
+        return Viewer(
+            user=user,
+            agency_id=None,
+            role=None,
+            person_id=None,
+            has_second_factor=has_second_factor,
+            second_factor_due=True,
+        )
     agency_id = row.get("staff_membership__agency_id")
     if row.get("api_client__agency_id") is not None and row["api_client__revoked_at"] is None:
         # An agency system acts as staff of its agency, within its scopes, never as a person.
@@ -148,9 +197,16 @@ def _build_viewer(user) -> Viewer:
             person_id=None,
             is_advocacy=row["staff_membership__agency__sector"] == Sector.ADVOCACY,
             partnership_reviewer=row["staff_membership__partnership_reviewer"],
+            has_second_factor=has_second_factor,
         )
     elif row.get("person__id"):
-        viewer = Viewer(user=user, agency_id=None, role=CITIZEN, person_id=row["person__id"])
+        viewer = Viewer(
+            user=user,
+            agency_id=None,
+            role=CITIZEN,
+            person_id=row["person__id"],
+            has_second_factor=has_second_factor,
+        )
     else:
         viewer = Viewer(user=user, agency_id=None, role=None, person_id=None)
     return viewer
@@ -181,6 +237,28 @@ def client_may(viewer: Viewer, scope: str | None) -> bool:
 def manages_api_clients(viewer: Viewer) -> bool:
     """A manager of an agency manages its systems' API clients."""
     return viewer.is_staff_member and viewer.role == Role.MANAGER and not viewer.is_client
+
+
+def may_turn_off_second_factor(viewer: Viewer) -> bool:
+    """A citizen's second factor is their choice; an agency's staff keep theirs while
+    MFA_REQUIRED says every account of an agency needs one."""
+    if viewer.second_factor_due or not viewer.has_second_factor:
+        return False
+    return viewer.is_citizen or (viewer.agency_id is not None and not settings.MFA_REQUIRED)
+
+
+def resets_second_factors(viewer: Viewer) -> bool:
+    """Information governance resets lost second factors."""
+    return viewer.is_information_governance
+
+
+def may_reset_second_factor(viewer: Viewer, account) -> bool:
+    """Anyone's but their own (someone else checks theirs), and no agency system's (it has none)."""
+    return (
+        resets_second_factors(viewer)
+        and account.pk != viewer.user.pk
+        and not ApiClient.objects.filter(user_id=account.pk).exists()
+    )
 
 
 def active_grants(at: datetime | None = None) -> QuerySet[ConsentGrant]:

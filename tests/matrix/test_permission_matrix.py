@@ -479,6 +479,12 @@ NOT_CASE_DATA = {
     "agencies:api_clients": "a manager's API clients of their agency: test_api_clients.py",
     "agencies:api_client_token": "a manager's API clients of their agency: test_api_clients.py",
     "agencies:api_client_revoke": "a manager's API clients of their agency: test_api_clients.py",
+    "two_step:manage": "the viewer's own second factor: test_two_step.py",
+    "two_step:verify": "the viewer's own second factor: test_two_step.py",
+    "two_step:set_up": "the viewer's own second factor: test_two_step.py",
+    "two_step:recovery_codes": "the viewer's own second factor: test_two_step.py",
+    "two_step:turn_off": "the viewer's own second factor: test_two_step.py",
+    "two_step:reset": "information governance's reset of an account's factor: test_two_step.py",
 }
 
 
