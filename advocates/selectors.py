@@ -269,6 +269,7 @@ class MapContact:
     demand_type: str
     duration_minutes: int | None
     day: date
+    withheld_from_subject: bool
     person_ids: set[int] = field(default_factory=set)
 
 
@@ -357,10 +358,12 @@ def family_journey(
                 "contact__sensitivity",
                 "contact__demand_type",
                 "contact__duration_minutes",
+                "contact__withheld_from_subject",
             )
             .order_by()
         ):
-            cid, pid, occurred_at, agency_id, recorder_id, type_id, sensitivity, demand, duration = row
+            *fields, withheld = row
+            cid, pid, occurred_at, agency_id, recorder_id, type_id, sensitivity, demand, duration = fields
             contact = contacts.get(cid)
             if contact is None:
                 contact = contacts[cid] = MapContact(
@@ -373,6 +376,7 @@ def family_journey(
                     demand,
                     duration,
                     _day(occurred_at, tz),
+                    withheld,
                 )
             contact.person_ids.add(pid)
             shown_via[pid].add(cid)
@@ -548,6 +552,12 @@ def family_journey(
     return journey, page
 
 
+def _told(records: list) -> list:
+    """The shown records the subject may know of: a citizen reads the log's words in "who
+    looked", so records withheld from them (rule 6) are counted in withheld_shown instead."""
+    return [r for r in records if not r.withheld_from_subject]
+
+
 def _log_journey_access(*, user, viewer, journey: Journey, shown_via: dict[int, set[int]]) -> None:
     """One access-log entry per member whose records were shown, with the bases."""
     contacts = {c.id: c for c in journey.contacts}
@@ -582,14 +592,17 @@ def _log_journey_access(*, user, viewer, journey: Journey, shown_via: dict[int, 
             )
             if basis:
                 bases.add(basis)
-        agencies = {c.agency_id for c in shown_contacts} | {a.agency_id for a in shown_assessments}
+        told_contacts, told_assessments = _told(shown_contacts), _told(shown_assessments)
+        agencies = {c.agency_id for c in told_contacts} | {a.agency_id for a in told_assessments}
+        withheld = len(shown_contacts) + len(shown_assessments) - len(told_contacts) - len(told_assessments)
         access_log.append(
             user=user,
             agency_id=viewer.agency_id,
             role=viewer.role,
             subject_id=person.pk,
-            shown=f"Family journey: {len(shown_contacts)} contacts and {len(shown_assessments)} assessments "
+            shown=f"Family journey: {len(told_contacts)} contacts and {len(told_assessments)} assessments "
             f"from {len(agencies)} agencies",
+            withheld_shown=withheld,
             bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
         )
 
@@ -641,12 +654,14 @@ def log_contacts_shown(*, user, scopes: dict[int, Scope], contacts: list[Contact
             if c.notes_visible
         }
         bases.discard(None)
+        told = _told(shown)
         access_log.append(
             user=user,
             agency_id=viewer.agency_id,
             role=viewer.role,
             subject_id=person_id,
-            shown=f"{what}: {len(shown)} contacts from {len({c.agency_id for c in shown})} agencies",
+            shown=f"{what}: {len(told)} contacts from {len({c.agency_id for c in told})} agencies",
+            withheld_shown=len(shown) - len(told),
             bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
         )
 
