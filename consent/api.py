@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +13,7 @@ from agencies.models import Agency
 from config.api_auth import ClientScopes
 from core import dates
 from journeys.models import IdentifierScheme, Sensitivity
+from journeys.selectors import SearchRateLimited
 
 from . import policy, selectors, services
 from .models import Category, ConsentGrant, Method
@@ -159,18 +160,24 @@ class BreakGlassView(APIView):
     serializer_class = BreakGlassInputSerializer
 
     def post(self, request, person_id):
+        by_identifier = isinstance(request.data, dict) and isinstance(request.data.get("identifier"), dict)
+        if not by_identifier:
+            # Only a person the caller may know of hears what was wrong with the request.
+            person = policy.break_glass_subject(request.user, person_id)
         data = BreakGlassInputSerializer(data=request.data)
-        if not data.is_valid():
-            # Only a person the caller may know of (or holds the identifier of) hears why.
-            sent = request.data.get("identifier") if isinstance(request.data, dict) else None
-            policy.break_glass_subject(request.user, person_id, sent)
-            raise ValidationError(data.errors)
+        data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        person = policy.break_glass_subject(request.user, person_id, fields.pop("identifier", None))
+        identifier = fields.pop("identifier", None)
         try:
+            # Before the pair is asked: right and wrong pairs answer alike until an opening.
+            services.break_glass_check(actor=request.user, **fields)
+            if by_identifier:
+                person = policy.break_glass_subject(request.user, person_id, identifier)
             glass = services.break_glass_open(subject=person, actor=request.user, **fields)
         except DjangoValidationError as error:
             raise _as_drf(error) from None
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
+        except SearchRateLimited as exc:
+            raise Throttled(wait=exc.retry_after) from None
         return Response(BreakGlassSerializer(glass).data, status=status.HTTP_201_CREATED)

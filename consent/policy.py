@@ -742,18 +742,22 @@ def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, 
 
 def break_glass_subject(user, person_id, identifier: dict | None = None) -> Person:
     """The person this user may open emergency access to (rule 5): one they may know of, or,
-    for agency staff, one whose exact identifier they hold, as an identifier search finds
-    them (rule 10). A wrong id and identifier pair is the same 404 as a missing person."""
+    for agency staff, one who holds exactly this identifier (scheme and value), as an
+    identifier search finds them (rule 10). The pair is asked as an identifier search is:
+    counted against the user's limit (SearchRateLimited) and logged. A wrong pair is the same
+    404 as a missing person."""
     viewer = viewer_for(user)
-    if isinstance(identifier, dict) and viewer.is_staff_member and not viewer.is_advocate:
+    if identifier is not None and viewer.is_staff_member and not viewer.is_advocate:
         from journeys.identifiers import normalise
+        from journeys.models import IdentifierScheme
+        from journeys.selectors import identifier_holders
 
-        scheme = str(identifier.get("scheme") or "")
-        match = Q(identifiers__value=normalise(scheme, str(identifier.get("value") or "")))
-        if scheme:  # the page sends what the search matched: a value, in whichever scheme
-            match &= Q(identifiers__scheme=scheme)
+        scheme, value = str(identifier.get("scheme") or ""), str(identifier.get("value") or "")
+        if scheme not in IdentifierScheme.values:
+            raise Http404("No such person.")
+        holders = identifier_holders(user=user, terms=[(scheme, normalise(scheme, value))])
         try:
-            return Person.objects.filter(match).distinct().get(pk=int(person_id))
+            return Person.objects.filter(pk__in=holders).get(pk=int(person_id))
         except (Person.DoesNotExist, TypeError, ValueError):
             raise Http404("No such person.") from None
     return access_person(user, person_id)[0]

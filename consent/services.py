@@ -183,12 +183,10 @@ def _is_a_sentence(text: str) -> bool:
     return len(words) >= MIN_REASON_WORDS and len(text) >= 30
 
 
-def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None = None) -> BreakGlass:
-    """Open emergency access to every agency's records of one person for a few hours (rule 5).
-
-    The caller must already be allowed to open it for this person (policy.break_glass_subject);
-    the opening is written to the person's access log, and once it commits the agency's other
-    managers are emailed, or, where there are none to tell, information governance."""
+def break_glass_check(*, reason: str, actor, hours: int | None = None) -> tuple[str, int]:
+    """The reason and hours emergency access would open with, or why not. Checked before the
+    person is looked up by an identifier, so a bad request answers alike for a right and a
+    wrong pair and only an actual opening tells them apart."""
     viewer = policy.viewer_for(actor)
     reason = (reason or "").strip()
     limit = settings.BREAK_GLASS_HOURS
@@ -206,6 +204,17 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
         errors["hours"] = f"Emergency access lasts between 1 and {limit} hours."
     if errors:
         raise ValidationError(errors)
+    return reason, hours
+
+
+def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None = None) -> BreakGlass:
+    """Open emergency access to every agency's records of one person for a few hours (rule 5).
+
+    The caller must already be allowed to open it for this person (policy.break_glass_subject);
+    the opening is written to the person's access log, and once it commits the agency's other
+    managers are emailed, or, where there are none to tell, information governance."""
+    reason, hours = break_glass_check(reason=reason, actor=actor, hours=hours)
+    viewer = policy.viewer_for(actor)
     now = timezone.now()
     with transaction.atomic():
         glass = BreakGlass.objects.create(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from config.govuk_forms import add_service_errors
 from journeys.models import Person
+from journeys.selectors import SearchRateLimited
 
 from . import policy, selectors, services
 from .forms import BreakGlassForm, ConsentForm, ReviewForm, RevokeForm
@@ -133,11 +134,15 @@ def consent_revoke(request, grant_id):
 @login_required
 def break_glass_new(request, person_id):
     """Open emergency access to a person the viewer may know of, or found by an exact
-    identifier (the search result's link carries it; the form sends it back)."""
+    identifier (the search result's link carries it; the form sends it back). Found by an
+    identifier, the person is looked up, counted and logged only on opening, and not named
+    before: the page answers alike for a right and a wrong pair."""
     _staff_only(request)
     data = request.POST if request.method == "POST" else request.GET
     identifier = {"scheme": data.get("scheme", ""), "value": data.get("value", "")}
-    person = policy.break_glass_subject(request.user, person_id, identifier if identifier["value"] else None)
+    if not identifier["value"]:
+        identifier = None
+    person = policy.break_glass_subject(request.user, person_id) if identifier is None else None
     form = BreakGlassForm(
         request.POST if request.method == "POST" else None,
         max_hours=settings.BREAK_GLASS_HOURS,
@@ -146,13 +151,19 @@ def break_glass_new(request, person_id):
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k in ("reason", "hours")}
         try:
-            services.break_glass_open(subject=person, actor=request.user, **fields)
+            services.break_glass_check(actor=request.user, **fields)
+            subject = person or policy.break_glass_subject(request.user, person_id, identifier)
+            services.break_glass_open(subject=subject, actor=request.user, **fields)
         except ValidationError as error:
             add_service_errors(form, error)
         except PermissionDenied:
             raise Http404("No such page.") from None
+        except SearchRateLimited as exc:
+            form.add_error(
+                None, f"You have searched for too many identifiers. Try again in {exc.retry_after} seconds."
+            )
         else:
-            return redirect("journeys:person_record", person.pk)
+            return redirect("journeys:person_record", subject.pk)
     return render(request, "consent/break_glass_form.html", {"person": person, "form": form})
 
 

@@ -233,11 +233,14 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = self._validated(PersonInputSerializer)
         viewer = viewer_for(request.user)
-        person = services.person_create(
-            actor=request.user,
-            agency=Agency.objects.get(pk=viewer.agency_id),
-            **data,
-        )
+        try:
+            person = services.person_create(
+                actor=request.user,
+                agency=Agency.objects.get(pk=viewer.agency_id),
+                **data,
+            )
+        except selectors.SearchRateLimited as exc:  # its identifiers are checked as a search is
+            raise Throttled(wait=exc.retry_after) from None
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])

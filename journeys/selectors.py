@@ -12,7 +12,7 @@ from operator import or_
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from consent import access_log
 from consent.events import record_event
@@ -241,6 +241,22 @@ def _log_identifier_search(*, user, terms: list[tuple[str, str]], matched: int) 
     )
 
 
+def identifier_holders(*, user, terms: list[tuple[str, str]]) -> list[int]:
+    """Who holds any of these exact (scheme, normalised value) identifiers. Wherever it is
+    asked (a search, an emergency-access pair, a clash on creating a person) it counts once a
+    value against the user's identifier-search limit and is logged, so no route tells who the
+    partnership knows more cheaply or more quietly than a search."""
+    holders = []
+    for value in dict.fromkeys(value for _, value in terms):
+        schemes = [(scheme, v) for scheme, v in terms if v == value]
+        _count_identifier_search(user)
+        exact = reduce(or_, (Q(scheme=scheme, value=value) for scheme, _ in schemes))
+        found = list(PersonIdentifier.objects.filter(exact).values_list("person_id", flat=True))
+        _log_identifier_search(user=user, terms=schemes, matched=len(set(found)))
+        holders += found
+    return holders
+
+
 def person_search(*, user, q: str = "") -> QuerySet[Person]:
     """People the user may know of matching a name, or anyone with exactly this identifier
     (to link a new record without revealing what other agencies hold). An identifier search
@@ -261,21 +277,24 @@ def person_search(*, user, q: str = "") -> QuerySet[Person]:
             Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_name__icontains=word)
         )
     identifier_terms = search_terms(q)
-    identified = []
-    if identifier_terms:
-        _count_identifier_search(user)
-        exact = reduce(or_, (Q(scheme=scheme, value=value) for scheme, value in identifier_terms))
-        identified = list(PersonIdentifier.objects.filter(exact).values_list("person_id", flat=True))
-        _log_identifier_search(user=user, terms=identifier_terms, matched=len(set(identified)))
+    identified = identifier_holders(user=user, terms=identifier_terms) if identifier_terms else []
     candidates = list(Person.objects.filter(terms).values_list("pk", flat=True)) + identified
     known = list(visible.filter(pk__any=candidates).values_list("pk", flat=True))
     shown = known
     if viewer.is_staff_member and not viewer.is_advocate:
         shown = known + identified
-    # `known`: false for an exact-identifier match the agency may not open yet (rule 10).
+    # `known`: false for an exact-identifier match the agency may not open yet (rule 10);
+    # `matched_scheme`: the scheme it matched in, which emergency access to them must name.
+    matched = PersonIdentifier.objects.filter(
+        reduce(or_, (Q(scheme=scheme, value=value) for scheme, value in identifier_terms), Q(pk__in=[])),
+        person=OuterRef("pk"),
+    )
     return (
         Person.objects.filter(pk__any=shown)
-        .annotate(known=Case(When(pk__any=known, then=Value(True)), default=Value(False)))
+        .annotate(
+            known=Case(When(pk__any=known, then=Value(True)), default=Value(False)),
+            matched_scheme=Subquery(matched.values("scheme")[:1]),
+        )
         .order_by("family_name", "given_name")
     )
 

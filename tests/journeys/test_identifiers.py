@@ -8,7 +8,7 @@ from django.db.transaction import atomic
 from journeys import services
 from journeys.identifiers import nhs_number_is_valid
 from journeys.models import PersonIdentifier
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, staff_user
 
 VALID_NHS = "9434765919"  # a well-known synthetic test number with a valid check digit
 
@@ -34,7 +34,7 @@ def test_second_person_with_same_nhs_number_is_refused():
         family_name="Example",
         date_of_birth="1990-01-01",
         identifiers=[{"scheme": "nhs_number", "value": "943 476 5919"}],
-        actor=None,
+        actor=staff_user(),
     )
     with pytest.raises(ValidationError) as error:
         services.person_create(
@@ -42,7 +42,7 @@ def test_second_person_with_same_nhs_number_is_refused():
             family_name="Example",
             date_of_birth="1991-01-01",
             identifiers=[{"scheme": "nhs_number", "value": VALID_NHS}],
-            actor=None,
+            actor=staff_user(),
         )
     assert "already recorded" in str(error.value)
     assert PersonIdentifier.objects.count() == 1
@@ -56,7 +56,7 @@ def test_invalid_check_digit_is_refused_and_nothing_saved():
             family_name="Example",
             date_of_birth="1990-01-01",
             identifiers=[{"scheme": "nhs_number", "value": "9434765918"}],
-            actor=None,
+            actor=staff_user(),
         )
     assert "valid NHS number" in str(error.value)
 
