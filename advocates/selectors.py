@@ -670,11 +670,13 @@ def recent_contacts_for_same_again(
     *, user, family: Family, scopes: dict[int, Scope], limit: int = 3
 ) -> list[Contact]:
     """The family's most recent contacts this advocate may see, to copy as 'same again'.
-    Summaries are copied only where the viewer may read them (notes) or wrote them."""
+    Summaries are copied only where the viewer may read them (notes) or wrote them; a contact
+    withheld from the family is never offered, since its copy would be a record they can read
+    (rule 6), as tell us once never reuses a withheld answer."""
     if not scopes:
         return []
     ids = list(
-        ContactPerson.objects.filter(_contact_filter(scopes))
+        ContactPerson.objects.filter(_contact_filter(scopes), contact__withheld_from_subject=False)
         .order_by("-contact__occurred_at", "-contact_id")
         .values_list("contact_id", flat=True)[: limit * 4]
     )
@@ -686,12 +688,19 @@ def recent_contacts_for_same_again(
 def contact_to_copy(*, user, scopes: dict[int, Scope], contact_id) -> Contact | None:
     """One contact of the family this advocate may see now, to prefill a form from (its
     `notes_visible` says whether its summary may be copied); None when it is missing or not
-    theirs to see. The caller logs the read with log_contacts_shown."""
+    theirs to see, or withheld from the family (a copy would be a record they can read). The
+    caller logs the read with log_contacts_shown."""
     try:
         contact_id = int(contact_id)
     except (TypeError, ValueError):
         return None
-    links = ContactPerson.objects.filter(_contact_filter(scopes), contact_id=contact_id) if scopes else None
+    links = (
+        ContactPerson.objects.filter(
+            _contact_filter(scopes), contact_id=contact_id, contact__withheld_from_subject=False
+        )
+        if scopes
+        else None
+    )
     if links is None or not links.exists():
         return None
     found = _scoped_contacts(scopes, [contact_id])
