@@ -3,6 +3,7 @@ services (writes) and selectors (reads)."""
 
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -168,6 +169,7 @@ class AssessmentOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class OwnAssessmentTypeField(serializers.PrimaryKeyRelatedField):
     """An assessment type of the caller's own agency; another agency's reads as 'does not exist'."""
 
