@@ -54,8 +54,8 @@ EXPIRED_LINK = (
     "This link has expired or has already been used. Ask the person who invited you to send a new one."
 )
 NOT_CONFIRMED = (
-    "This code cannot be used yet: a manager of the agency that gave it to you has to confirm it "
-    "first. Try again later, or ask the person who gave you the code."
+    "This code cannot be used yet: a second person has to confirm that it was given to you. "
+    "Try again later, or ask the person who gave you the code."
 )
 NOT_FOR_STAFF = "The staff who gave or confirmed this code cannot use it. The person it is for must."
 
