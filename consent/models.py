@@ -317,6 +317,18 @@ class Invitation(models.Model):
     code_redeemed_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="Replaced by a newer invitation.")
+    # A code given in person needs a second person (rule 12): a manager of the issuing agency,
+    # or information governance where it has none, confirms the issue before it can be used.
+    agency = models.ForeignKey(
+        Agency, null=True, on_delete=models.PROTECT, related_name="+", help_text="The issuing agency."
+    )
+    for_governance = models.BooleanField(
+        default=False, help_text="No other manager could confirm the code: information governance does."
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -342,6 +354,14 @@ class Invitation(models.Model):
                 name="invitation_only_codes_are_redeemed",
             ),
             models.CheckConstraint(condition=~Q(username=""), name="invitation_has_username"),
+            models.CheckConstraint(
+                condition=Q(channel="in_person") | Q(confirmed_at__isnull=True),
+                name="invitation_only_codes_are_confirmed",
+            ),
+            models.CheckConstraint(
+                condition=Q(code_redeemed_at__isnull=True) | Q(confirmed_at__isnull=False),
+                name="invitation_code_confirmed_before_redeemed",
+            ),
         ]
 
     def __str__(self):

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies.models import ApiClient, Role, Sector
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
 
-from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
+from .models import BasisKind, BreakGlass, Category, ConsentGrant, Invitation, InvitationChannel, Lapse
 
 CITIZEN = "citizen"
 
@@ -780,6 +780,30 @@ def break_glass_for_reviewer(viewer: Viewer) -> QuerySet[BreakGlass]:
 
 def may_review_break_glass(viewer: Viewer, glass: BreakGlass) -> bool:
     return glass.user_id != viewer.user.pk and break_glass_for_reviewer(viewer).filter(pk=glass.pk).exists()
+
+
+def confirms_invitation_codes(viewer: Viewer) -> bool:
+    """The second person for codes given in person: those who review emergency access."""
+    return reviews_break_glass(viewer)
+
+
+def invitation_codes_to_confirm(viewer: Viewer) -> QuerySet[Invitation]:
+    """Codes given in person that this viewer may confirm as the second person (rule 12): a
+    manager's for their agency, information governance's where no manager could; never a
+    code they issued themselves. Only codes still waiting and usable."""
+    if viewer.is_information_governance:
+        codes = Invitation.objects.filter(for_governance=True)
+    elif confirms_invitation_codes(viewer):
+        codes = Invitation.objects.filter(agency_id=viewer.agency_id)
+    else:
+        return Invitation.objects.none()
+    return codes.filter(
+        channel=InvitationChannel.IN_PERSON,
+        confirmed_at__isnull=True,
+        withdrawn_at__isnull=True,
+        accepted_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exclude(invited_by_id=viewer.user.pk)
 
 
 def agency_could_see(

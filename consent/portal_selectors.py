@@ -32,6 +32,7 @@ from .models import (
     CorrectionRequest,
     CorrectionStatus,
     DataExport,
+    Invitation,
     InvitationChannel,
     ReviewStatus,
 )
@@ -574,6 +575,35 @@ def invite_page(*, user, person_id) -> tuple[Person, list[str]]:
             bases=[basis.as_dict()],
         )
     return person, channels
+
+
+def _confirmer(user) -> policy.Viewer:
+    viewer = policy.viewer_for(user)
+    if not policy.confirms_invitation_codes(viewer):
+        raise Http404("No such page.")
+    return viewer
+
+
+def invitation_codes_waiting(*, user) -> list[Invitation]:
+    """Codes given in person that wait for this viewer to confirm them, oldest first. Each
+    carries `shown_name`: the person's name where the viewer may know them, else blank."""
+    viewer = _confirmer(user)
+    codes = list(
+        policy.invitation_codes_to_confirm(viewer)
+        .select_related("person", "invited_by", "agency")
+        .order_by("created_at", "id")
+    )
+    for invitation in codes:
+        known = policy.scope_for(viewer, invitation.person) is not None
+        invitation.shown_name = invitation.person.full_name if known else ""
+    return codes
+
+
+def invitation_code_to_confirm(*, user, invitation_id) -> Invitation:
+    try:
+        return policy.invitation_codes_to_confirm(_confirmer(user)).get(pk=int(invitation_id))
+    except (Invitation.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such code.") from None
 
 
 def correction_queue(*, user):

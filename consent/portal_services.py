@@ -46,13 +46,18 @@ from .models import (
     Method,
 )
 from .portal_sms import send_sms
-from .services import consent_grant
+from .services import _governance_emails, _manager_emails, consent_grant
 
 log = logging.getLogger(__name__)
 
 EXPIRED_LINK = (
     "This link has expired or has already been used. Ask the person who invited you to send a new one."
 )
+NOT_CONFIRMED = (
+    "This code cannot be used yet: a second person has to confirm that it was given to you. "
+    "Try again later, or ask the person who gave you the code."
+)
+NOT_FOR_STAFF = "The staff who gave or confirmed this code cannot use it. The person it is for must."
 
 
 def _link(path: str) -> str:
@@ -106,7 +111,9 @@ def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation,
     """Invite a person to the portal (rule 12): by email or text message to the details
     already on their record, which only staff who may see those details can choose, or in
     person with a one-time code. A newer invitation withdraws any older one that was not used.
-    Returns the invitation and, in person, the code to hand over (shown once, kept hashed)."""
+    Returns the invitation and, in person, the code to hand over (shown once, kept hashed).
+    A code works only once a second person confirms it (invitation_code_confirm): the agency's
+    other managers, or information governance where it has none, are asked by email."""
     from .portal_selectors import invitation_channels
 
     viewer = policy.viewer_for(actor)
@@ -151,11 +158,67 @@ def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation,
             invited_by=actor,
             created_at=now,
             expires_at=now + lasts,
+            agency_id=viewer.agency_id,
+            for_governance=bool(code) and not _manager_emails(agency_id=viewer.agency_id, opener=actor),
         )
         record_event(actor=actor, verb="invitation.sent", obj=invitation, person=person.pk, channel=channel)
         if token:
             transaction.on_commit(lambda: _send_invitation(invitation.pk, token))
+        else:
+            transaction.on_commit(lambda: _ask_to_confirm(invitation.pk))
     return invitation, code
+
+
+def _ask_to_confirm(invitation_id: int) -> None:
+    """Tell whoever may confirm a code given in person that one is waiting."""
+    invitation = Invitation.objects.select_related("invited_by", "agency").filter(pk=invitation_id).first()
+    if invitation is None or invitation.invited_by is None:
+        return
+    if invitation.for_governance:
+        recipients = _governance_emails()
+    else:
+        recipients = _manager_emails(agency_id=invitation.agency_id, opener=invitation.invited_by)
+    if not recipients:
+        return
+    who = invitation.invited_by.get_full_name() or invitation.invited_by.get_username()
+    send_mail(
+        subject=f"A one-time portal code (I{invitation.pk}) needs your confirmation",
+        message=(
+            f"{who} of {invitation.agency.name} gave a person a one-time code to open a Joined Up "
+            f"portal account at {timezone.localtime(invitation.created_at):%H:%M on %d %B %Y}.\n\n"
+            "The code works only once you confirm it was given properly. Check with them, then "
+            f"confirm it here:\n{_link(reverse('portal_staff:invitation_codes'))}"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )
+
+
+def invitation_code_confirm(*, invitation: Invitation, actor) -> Invitation:
+    """The second person confirms a code given in person (rule 12), so no one member of staff
+    alone can open a portal account, and through it the person's whole record."""
+    viewer = policy.viewer_for(actor)
+    with transaction.atomic():
+        invitation = (
+            policy.invitation_codes_to_confirm(viewer).select_for_update().filter(pk=invitation.pk).first()
+        )
+        if invitation is None:
+            raise PermissionDenied(
+                "Only another manager of the agency or information governance may confirm it."
+            )
+        invitation.confirmed_by = actor
+        invitation.confirmed_at = timezone.now()
+        invitation.save(update_fields=["confirmed_by", "confirmed_at"])
+        record_event(
+            actor=actor, verb="invitation.code_confirmed", obj=invitation, person=invitation.person_id
+        )
+    return invitation
+
+
+def _refuse_staff(invitation: Invitation, by) -> None:
+    """The staff who gave or confirmed a code cannot be the ones who use it."""
+    if by is not None and by.pk in (invitation.invited_by_id, invitation.confirmed_by_id):
+        raise ValidationError({"code": NOT_FOR_STAFF})
 
 
 def _send_invitation(invitation_id: int, token: str) -> None:
@@ -207,11 +270,12 @@ def _usable(invitation: Invitation, now: datetime) -> bool:
     )
 
 
-def invitation_code_redeem(*, code: str, date_of_birth: date) -> str:
+def invitation_code_redeem(*, code: str, date_of_birth: date, by=None) -> str:
     """The person types the code they were handed and their date of birth. Right: the code is
     used up and a link token to set their password is returned. Wrong code or wrong date of
     birth: the same error, and a wrong date counts against the code, which stops working after
-    INVITATION_CODE_ATTEMPTS."""
+    INVITATION_CODE_ATTEMPTS. A code not yet confirmed by a second person does not work, nor
+    for `by` (whoever is signed in) when they gave or confirmed it."""
     now = timezone.now()
     with transaction.atomic():
         invitation = (
@@ -226,6 +290,9 @@ def invitation_code_redeem(*, code: str, date_of_birth: date) -> str:
         )
         if invitation is None or not _usable(invitation, now) or invitation.person.user_id is not None:
             raise ValidationError({"code": WRONG_CODE})
+        _refuse_staff(invitation, by)
+        if invitation.confirmed_at is None:
+            raise ValidationError({"code": NOT_CONFIRMED})
         matched = invitation.person.date_of_birth == date_of_birth
         if matched:
             token = secrets.token_urlsafe(32)
@@ -246,14 +313,17 @@ def invitation_code_redeem(*, code: str, date_of_birth: date) -> str:
     return token
 
 
-def invitation_accept(*, token: str, password: str):
+def invitation_accept(*, token: str, password: str, by=None):
     """Set the person's password through their invitation link: makes their account, uses up
-    the link, and tells the person through the details on their record. Returns the new user."""
+    the link, and tells the person through the details on their record, or information
+    governance where the record has none; the other holders of parental responsibility for
+    any child the account opens are told too. Returns the new user."""
     User = get_user_model()
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token or "")).first()
         if invitation is None or not _usable(invitation, timezone.now()):
             raise ValidationError({"token": EXPIRED_LINK})
+        _refuse_staff(invitation, by)
         person = Person.objects.select_for_update().get(pk=invitation.person_id)
         if person.user_id is not None:
             raise ValidationError({"token": EXPIRED_LINK})
@@ -276,9 +346,19 @@ def invitation_accept(*, token: str, password: str):
         Person.objects.filter(pk=person.pk).update(user=user)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
-        told = "email" if person.email else "sms" if person.phone else ""
+        told = "email" if person.email else "sms" if person.phone else "information_governance"
         record_event(actor=user, verb="invitation.accepted", obj=invitation, person=person.pk, told_by=told)
+        children = list(policy.children_of(person.pk).values_list("person_id", flat=True))
+        if children:
+            record_event(
+                actor=user,
+                verb="invitation.holders_told",
+                obj=invitation,
+                person=person.pk,
+                children=children,
+            )
         transaction.on_commit(lambda: _tell_account_made(person.pk))
+        transaction.on_commit(lambda: _tell_other_holders(person.pk, children))
     return user
 
 
@@ -304,6 +384,47 @@ def _tell_account_made(person_id: int) -> None:
         )
     elif person.phone:
         send_sms(phone=person.phone, text=f"Joined Up: {text}")
+    elif recipients := _governance_emails():
+        send_mail(
+            subject=f"A portal account was made for a person with no contact details (P{person.pk})",
+            message=(
+                f"A Joined Up portal account was made on {made:%-d %B %Y at %H:%M} for person P{person.pk}, "
+                "whose record has no email or phone, so they could not be told.\n\n"
+                "Please check with the agency that gave the invitation that the account is theirs."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+        )
+
+
+def _tell_other_holders(person_id: int, children: list[int]) -> None:
+    """Rule 4: every other holder of parental responsibility for a child hears, through their
+    recorded details, that a new account can now see the child's record."""
+    if not children:
+        return
+    parent = Person.objects.get(pk=person_id)
+    families = policy.current_memberships().filter(person_id__in=children).values("family_id")
+    holders = (
+        policy.current_memberships()
+        .filter(family_id__in=families, parental_responsibility=True)
+        .exclude(person_id=person_id)
+        .select_related("person")
+    )
+    for holder in {membership.person for membership in holders}:
+        text = (
+            f"A Joined Up account was made for {parent.full_name}, who is recorded as holding parental "
+            "responsibility for a child you hold it for too. They can now see the child's record "
+            "online. If this is wrong, tell the agency that works with your family at once."
+        )
+        if holder.email:
+            send_mail(
+                subject="Someone else can now see your child's Joined Up record",
+                message=f"Hello {holder.preferred_name or holder.given_name},\n\n{text}",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[holder.email],
+            )
+        elif holder.phone:
+            send_sms(phone=holder.phone, text=f"Joined Up: {text}")
 
 
 # A person's own contact details -----------------------------------------------------------

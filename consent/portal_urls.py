@@ -34,6 +34,12 @@ urlpatterns = [
 staff_urlpatterns = (
     [
         path("people/<int:person_id>/invite/", views.invite, name="invite"),
+        path("invitation-codes/", views.invitation_codes, name="invitation_codes"),
+        path(
+            "invitation-codes/<int:invitation_id>/confirm/",
+            views.invitation_code_confirm,
+            name="invitation_code_confirm",
+        ),
         path("corrections/", views.corrections, name="corrections"),
         path("corrections/<int:correction_id>/", views.correction_decide, name="correction_decide"),
     ],

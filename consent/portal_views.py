@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from advocates import journey_map
 from config.govuk_forms import add_service_errors
@@ -393,7 +394,9 @@ def join(request, token):
     form = SetPasswordForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            user = portal_services.invitation_accept(token=token, password=form.cleaned_data["password"])
+            user = portal_services.invitation_accept(
+                token=token, password=form.cleaned_data["password"], by=_signed_in(request)
+            )
         except ValidationError as error:
             if "token" in error.message_dict:
                 return render(request, "portal/join_expired.html", status=410)
@@ -406,6 +409,12 @@ def join(request, token):
 
 
 # Joining in person: a one-time code and a date of birth -----------------------------------
+
+
+def _signed_in(request):
+    """Whoever is signed in while joining: the staff who gave or confirmed a code may not."""
+    return request.user if request.user.is_authenticated else None
+
 
 # Wrong codes count like failed sign-ins (django-axes), per address, under one name.
 CODE_CREDENTIALS = {"username": "invitation code"}
@@ -421,7 +430,7 @@ def join_code(request):
     form = JoinCodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            token = portal_services.invitation_code_redeem(**form.cleaned_data)
+            token = portal_services.invitation_code_redeem(**form.cleaned_data, by=_signed_in(request))
         except ValidationError as error:
             user_login_failed.send(sender=__name__, credentials=CODE_CREDENTIALS, request=request)
             add_service_errors(form, error)
@@ -460,6 +469,27 @@ def invite(request, person_id):
             messages.success(request, f"Invitation sent to the {where} on their record.")
             return redirect("journeys:person_record", person.pk)
     return render(request, "portal/staff_invite.html", {"person": person, "form": form})
+
+
+@never_cache
+@login_required
+def invitation_codes(request):
+    """Codes given in person waiting for a second person (a manager, or information
+    governance) to confirm them: until then a code does not work."""
+    codes = portal_selectors.invitation_codes_waiting(user=request.user)
+    return render(request, "portal/staff_invitation_codes.html", {"codes": codes})
+
+
+@require_POST
+@login_required
+def invitation_code_confirm(request, invitation_id):
+    invitation = portal_selectors.invitation_code_to_confirm(user=request.user, invitation_id=invitation_id)
+    try:
+        portal_services.invitation_code_confirm(invitation=invitation, actor=request.user)
+    except PermissionDenied:
+        raise Http404("No such code.") from None
+    messages.success(request, f"Code I{invitation.pk} is confirmed. The person can now use it.")
+    return redirect("portal_staff:invitation_codes")
 
 
 @login_required

@@ -475,6 +475,8 @@ NOT_CASE_DATA = {
     "assessmenttype-detail": "configuration",
     "consent:review_queue": "managers' review of their own staff's emergency access: test_break_glass.py",
     "consent:review": "managers' review of their own staff's emergency access: test_break_glass.py",
+    "portal_staff:invitation_codes": "managers' confirmation of in-person codes: test_code_confirmation.py",
+    "portal_staff:invitation_code_confirm": "confirming an in-person code: test_code_confirmation.py",
     "POST api-token": "a person's API token: test_tokens.py",
     "agencies:api_clients": "a manager's API clients of their agency: test_api_clients.py",
     "agencies:api_client_token": "a manager's API clients of their agency: test_api_clients.py",

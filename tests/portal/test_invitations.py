@@ -11,13 +11,16 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.models import Role
 from consent.models import AuditEvent, Invitation
 from consent.portal_services import invitation_send
+from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "blue kettle on a hill"
 DANIEL_SMS = "447700900222@sms.joinedup.invalid"
+JADE_SMS = "447700900111@sms.joinedup.invalid"
 
 
 @pytest.fixture
@@ -54,6 +57,24 @@ def daniel_with_email(world):
     return world.daniel
 
 
+@pytest.fixture
+def confirm(client, django_capture_on_commit_callbacks):
+    """The second person confirms the newest code given in person on the waiting-codes page."""
+
+    def post(confirmer):
+        client.force_login(confirmer)
+        invitation = Invitation.objects.latest("created_at", "id")
+        response = client.post(reverse("portal_staff:invitation_code_confirm", args=[invitation.pk]))
+        client.logout()
+        return response
+
+    return post
+
+
+def _to(address):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
 def _link_path(message) -> str:
     return re.search(r"https?://[^/\s]+(/my/join/[^\s]+/)", message.body).group(1)
 
@@ -72,8 +93,7 @@ def test_an_invited_person_sets_a_password_once_and_is_told_an_account_was_made(
     done = join(path)
     assert done.request["PATH_INFO"] == reverse("portal:home")
     assert "Hello Daniel" in done.content.decode()
-    told = mail.outbox[-1]
-    assert told.to == ["daniel@example.invalid"]
+    told = _to("daniel@example.invalid")[-1]
     assert "A Joined Up account was made for you" in told.subject
     assert "If this was not you" in told.body
     assert AuditEvent.objects.filter(verb="invitation.accepted", detail__told_by="email").exists()
@@ -104,9 +124,9 @@ def test_with_only_a_phone_the_invitation_and_the_account_notice_are_text_messag
     username = Invitation.objects.get().username
     assert username.startswith("daniel-")
     join(_link_path(mail.outbox[0]))
-    assert mail.outbox[-1].to == [DANIEL_SMS]
-    assert "A Joined Up account was made for you" in mail.outbox[-1].body
-    assert username in mail.outbox[-1].body
+    told = _to(DANIEL_SMS)[-1]
+    assert "A Joined Up account was made for you" in told.body
+    assert username in told.body
 
 
 def test_staff_who_may_not_see_contact_details_are_offered_only_a_code_in_person(client, world, invite):
@@ -157,12 +177,14 @@ def _code_from(response) -> str:
     return re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4})</strong>", response.content.decode()).group(1)
 
 
-def test_a_code_given_in_person_works_once_with_the_date_of_birth(client, world, invite, join):
+def test_a_code_given_in_person_works_once_with_the_date_of_birth(client, world, invite, join, confirm):
     world.daniel.email = "daniel@example.invalid"  # on the record, though police may not see it
     world.daniel.save()
+    manager = staff_user(world.police, Role.MANAGER, user__email="sergeant@police.invalid")
     response = invite(world.police_officer, world.daniel, channel="in_person")
     code = _code_from(response)
-    assert mail.outbox == []
+    assert [m.to for m in mail.outbox] == [["sergeant@police.invalid"]]  # asked to confirm it
+    assert confirm(manager).status_code == 302
     invitation = Invitation.objects.get()
     assert invitation.username == "daniel@example.invalid"
     assert code not in invitation.token_hash and code.replace("-", "") not in invitation.token_hash
@@ -180,7 +202,7 @@ def test_a_code_given_in_person_works_once_with_the_date_of_birth(client, world,
     assert right.status_code == 302
     done = join(right.url)
     assert "Hello Daniel" in done.content.decode()
-    assert mail.outbox[-1].to == ["daniel@example.invalid"]  # told through his recorded email
+    assert _to("daniel@example.invalid")  # told through his recorded email
 
     client.logout()
     again = client.post(url, {"code": code, "date_of_birth": world.daniel.date_of_birth.strftime("%d %m %Y")})
@@ -188,10 +210,11 @@ def test_a_code_given_in_person_works_once_with_the_date_of_birth(client, world,
 
 
 def test_a_wrong_code_reads_like_a_wrong_date_and_a_code_stops_after_too_many_wrong_dates(
-    client, world, invite, settings
+    client, world, invite, settings, confirm
 ):
     settings.INVITATION_CODE_ATTEMPTS = 2
     code = _code_from(invite(world.social_worker, world.daniel, channel="in_person"))
+    confirm(staff_user(world.socialcare, Role.MANAGER))
     url = reverse("portal:join_code")
     born = world.daniel.date_of_birth.strftime("%d %m %Y")
     wrong_code = client.post(url, {"code": "AAAA-AAAA", "date_of_birth": born}).content.decode()
