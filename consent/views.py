@@ -133,7 +133,7 @@ def _record_consent(request, viewer, person: Person, *, named: bool):
 
 
 def _who(person: Person, *, named: bool) -> dict:
-    """How the consent pages call the person, and where they lead back to."""
+    """How the consent pages call the person: by name only where the viewer may name them."""
     if named:
         return {"full": person.full_name, "given": person.given_name, "named": True}
     return {"full": THIS_MEMBER, "given": THIS_MEMBER, "named": False}
