@@ -23,6 +23,9 @@ from consent.policy import (
     active_grants,
     assigned_family_ids,
     current_memberships,
+    family_label,
+    family_label_shown,
+    known_persons,
     scopes_for_family,
     viewer_for,
 )
@@ -88,12 +91,15 @@ def assigned_family(*, user, family_id, viewer=None) -> tuple[Family, Assignment
         Assignment.objects.filter(
             advocate=user, family_id=family_id, family_id__in=assigned_family_ids(viewer)
         )
+        .annotate(label_shown=family_label_shown(viewer, "family_id"))
         .select_related("family")
         .order_by("-started")
         .first()
     )
     if assignment is None:
         raise Http404("No such family.")
+    # For display only, never saved: the pages read the label as the advocate may see it.
+    assignment.family.label = family_label(assignment.family, assignment.label_shown)
     return assignment.family, assignment
 
 
@@ -116,6 +122,8 @@ class FamilyAccess:
     scopes: dict[int, Scope]
     members: list[Person]
     unshared: int = 0  # members who have not agreed to share, shown only as a count
+    # Their memberships, never their person ids: the advocate's way to record their consent.
+    unshared_memberships: list[int] = field(default_factory=list)
 
 
 def access_family(*, user, family_id) -> FamilyAccess:
@@ -125,14 +133,15 @@ def access_family(*, user, family_id) -> FamilyAccess:
     viewer = viewer_for(user)
     family, assignment = assigned_family(user=user, family_id=family_id, viewer=viewer)
     scopes, unshared = shared_scopes(viewer, family)
-    members = [
-        m.person
-        for m in Membership.objects.filter(family=family, person_id__in=list(scopes))
+    memberships = list(
+        Membership.objects.filter(family=family, person__in=known_persons(viewer))
         .filter(Q(ended__isnull=True) | Q(ended__gte=timezone.localdate()))
         .select_related("person")
         .order_by("started", "person__date_of_birth")
-    ]
-    return FamilyAccess(viewer, family, assignment, scopes, members, unshared)
+    )
+    members = [m.person for m in memberships if m.person_id in scopes]
+    unnamed = [m.pk for m in memberships if m.person_id not in scopes]
+    return FamilyAccess(viewer, family, assignment, scopes, members, unshared, unnamed)
 
 
 # Caseload --------------------------------------------------------------------------------
@@ -175,11 +184,14 @@ def caseload(*, user, sort: str = "family") -> list[CaseloadRow]:
     today = timezone.localdate()
     assignments = list(
         Assignment.objects.filter(advocate=user, family_id__in=assigned_family_ids(viewer))
+        .annotate(label_shown=family_label_shown(viewer, "family_id"))
         .select_related("family")
         .order_by("family__label")
     )
     if not assignments:
         return []
+    for a in assignments:  # for display only, never saved
+        a.family.label = family_label(a.family, a.label_shown)
     family_ids = [a.family_id for a in assignments]
     rows = {a.family_id: CaseloadRow(family=a.family, assignment=a) for a in assignments}
     all_scopes = scopes_for_family(viewer, family_ids)
@@ -312,6 +324,7 @@ class Journey:
     timeline_count: int
     notes_shown: set[int]
     unshared: int = 0  # members who have not agreed to share, shown only as a count
+    unshared_memberships: list[int] = field(default_factory=list)  # see FamilyAccess
 
 
 def _day(value: datetime, tz) -> date:
@@ -546,6 +559,7 @@ def family_journey(
         timeline_count=len(matching),
         notes_shown=notes_shown,
         unshared=access.unshared,
+        unshared_memberships=access.unshared_memberships,
     )
     if log:
         _log_journey_access(user=user, viewer=viewer, journey=journey, shown_via=shown_via)

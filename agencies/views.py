@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
 from config.govuk_forms import add_service_errors
-from consent.policy import manages_api_clients, viewer_for
+from consent.policy import family_label, manages_api_clients, viewer_for
 from journeys.selectors import families_visible
 
 from . import selectors, services
@@ -35,7 +35,9 @@ def home(request):
         "offer_two_step": viewer.agency_id is not None and not viewer.has_second_factor,
     }
     if viewer.is_advocate:
-        context["families"] = families_visible(user=request.user)
+        context["families"] = list(families_visible(user=request.user))
+        for family in context["families"]:  # for display only, never saved
+            family.label = family_label(family)
     return render(request, "agencies/home.html", context)
 
 

@@ -55,8 +55,10 @@ class ConsentForm(GovUKFormMixin, forms.Form):
     )
 
     def __init__(self, *args, givers=(), **kwargs):
+        """`givers`: (value, label) pairs, so a person the viewer may not name is offered
+        without their name or id."""
         super().__init__(*args, **kwargs)
-        self.fields["given_by"].choices = [(p.pk, p.full_name) for p in givers]
+        self.fields["given_by"].choices = list(givers)
 
 
 class RevokeForm(GovUKFormMixin, forms.Form):

@@ -474,8 +474,11 @@ def visible_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Pers
     if not viewer.is_staff_member:
         return Person.objects.none()
     if viewer.is_advocate:
-        members = current_memberships(at).filter(family_id__in=assigned_family_ids(viewer, at))
-        return Person.objects.filter(pk__in=members.values("person_id"))
+        # Rule 3: an advocate knows a member by name only once they agree to share with the
+        # advocacy service; the others are only counted (known_persons).
+        return known_persons(viewer, at).filter(
+            Exists(active_grants(at).filter(subject_id=OuterRef("pk"), agency_id=viewer.agency_id))
+        )
     agency = viewer.agency_id
     known = (
         Q(registered_by_id=agency)
@@ -489,6 +492,50 @@ def visible_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Pers
         | Exists(own_break_glass(viewer, at).filter(subject_id=OuterRef("pk")))
     )
     return Person.objects.filter(known)
+
+
+def known_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Person]:
+    """People this viewer knows exist, named or not: for an advocate, every current member of
+    the families assigned to them, of whom visible_persons are the ones they may name; for
+    everyone else, visible_persons. Only counts and a way to record consent come of the rest."""
+    if not viewer.is_advocate:
+        return visible_persons(viewer, at)
+    members = current_memberships(at).filter(family_id__in=assigned_family_ids(viewer, at))
+    return Person.objects.filter(pk__in=members.values("person_id"))
+
+
+def family_label_shown(viewer: Viewer, family_ref: str = "pk", at: datetime | None = None):
+    """An annotation: whether the viewer may read the family's label (reached through
+    `family_ref`). A label names a family, so an advocate reads it only once a member agrees to
+    share with the advocacy service (rule 3), as an advocacy manager does."""
+    if not viewer.is_advocate:
+        return Value(True)
+    return Exists(
+        current_memberships(at).filter(family_id=OuterRef(family_ref), person__in=visible_persons(viewer, at))
+    )
+
+
+def family_label(family, label_shown: bool | None = None) -> str:
+    """The family's label as the viewer may read it (`label_shown`, else the family's own
+    annotation of family_label_shown): otherwise only its reference."""
+    shown = getattr(family, "label_shown", True) if label_shown is None else label_shown
+    return family.label if shown else f"Family {family.reference or family.pk}"
+
+
+def unnamed_member(user, *, family_id, membership_id, at: datetime | None = None) -> Person:
+    """The member of a family assigned to this advocate, by their membership, whom the advocate
+    may not name yet: the one thing done for them is recording their consent when they agree.
+    404 alike for missing, not theirs, and already named (then their own pages serve)."""
+    viewer = viewer_for(user)
+    try:
+        membership = current_memberships(at).get(
+            pk=int(membership_id), family_id=int(family_id), family_id__in=assigned_family_ids(viewer, at)
+        )
+    except (Membership.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such family member.") from None
+    if not viewer.is_advocate or visible_persons(viewer, at).filter(pk=membership.person_id).exists():
+        raise Http404("No such family member.")
+    return membership.person
 
 
 def contact_recording(viewer: Viewer, *, agency_id: int) -> str | None:
@@ -649,7 +696,9 @@ def scope_for(viewer: Viewer, person: Person | int, at: datetime | None = None) 
 
 def scopes_for_family(viewer: Viewer, family, at: datetime | None = None) -> dict[int, Scope]:
     """Batch form of scope_for for the current members of one family (a Family or an id) or of
-    several (an iterable of ids): {person id: Scope}, only for members the viewer may know of.
+    several (an iterable of ids): {person id: Scope}, only for members the viewer knows exist
+    (known_persons). An advocate's scope of a member they may not name has names_person False:
+    such scopes serve counts only, and scope_for answers None for that member.
 
     The same decisions as scope_for, in a fixed number of queries whatever the family's size:
     members, break-glass, grants (citizens: members and children).
@@ -677,7 +726,7 @@ def scopes_for_family(viewer: Viewer, family, at: datetime | None = None) -> dic
         return {}
     ids = sorted(
         set(
-            members.filter(person_id__in=visible_persons(viewer, at).values("pk")).values_list(
+            members.filter(person_id__in=known_persons(viewer, at).values("pk")).values_list(
                 "person_id", flat=True
             )
         )
@@ -720,11 +769,7 @@ def named_persons(viewer: Viewer, person_ids, at: datetime | None = None) -> set
     ids = set(person_ids)
     if not viewer.is_advocate or not ids:
         return ids
-    return set(
-        active_grants(at)
-        .filter(subject_id__in=ids, agency_id=viewer.agency_id)
-        .values_list("subject_id", flat=True)
-    )
+    return set(visible_persons(viewer, at).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, Scope]:
@@ -863,10 +908,14 @@ __all__ = [
     "assessments_open_filter",
     "client_may",
     "contact_recording",
+    "family_label",
+    "family_label_shown",
+    "known_persons",
     "may_record_parental_responsibility",
     "named_persons",
     "scope_for",
     "scopes_for_family",
+    "unnamed_member",
     "viewer_for",
     "visible_persons",
 ]

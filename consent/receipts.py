@@ -44,9 +44,10 @@ def _when(moment) -> str:
     return f"{timezone.localtime(moment):%-d %B %Y at %H:%M}"
 
 
-def receipt_lines(grant: ConsentGrant) -> list[str]:
-    """The receipt as short paragraphs, the same for the page, the API and print."""
-    subject = grant.subject.full_name
+def receipt_lines(grant: ConsentGrant, *, subject: str | None = None) -> list[str]:
+    """The receipt as short paragraphs, the same for the page, the API and print. `subject`
+    calls the person otherwise where the reader may not know them by name."""
+    subject = subject or grant.subject.full_name
     lines = [
         f"Consent {grant.pk}: {subject} agreed that {grant.agency.name} may see parts of "
         f"{subject}'s joined-up record.",

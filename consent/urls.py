@@ -5,6 +5,11 @@ from . import views
 app_name = "consent"
 urlpatterns = [
     path("people/<int:person_id>/consent/new/", views.consent_new, name="consent_new"),
+    path(
+        "families/<int:family_id>/members/<int:membership_id>/consent/new/",
+        views.consent_new_member,
+        name="consent_new_member",
+    ),
     path("people/<int:person_id>/emergency-access/", views.break_glass_new, name="break_glass_new"),
     path("consents/<int:grant_id>/", views.consent_receipt, name="receipt"),
     path("consents/<int:grant_id>/withdraw/", views.consent_revoke, name="revoke"),

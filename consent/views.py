@@ -42,19 +42,47 @@ def _givers(person: Person, viewer) -> list[Person]:
     return list(policy.visible_persons(viewer).filter(pk__in=parents).order_by("given_name"))
 
 
+# Who an unnamed member is on their consent pages, and their value among the givers.
+THIS_MEMBER = "this family member"
+UNNAMED_GIVER = 0
+
+
 @login_required
 def consent_new(request, person_id):
     """Record consent given in person, on paper or by phone. Two steps: choose with the person,
     then check, in plain words, what each agency will see, and record it."""
     viewer = _staff_only(request)
     person, _ = policy.access_person(request.user, person_id)
+    return _record_consent(request, viewer, person, named=True)
+
+
+@login_required
+def consent_new_member(request, family_id, membership_id):
+    """Record the consent of an assigned family's member the advocate may not name yet (rule 3):
+    the pages call them "this family member" until a grant to the advocacy service exists."""
+    viewer = _staff_only(request)
+    person = policy.unnamed_member(request.user, family_id=family_id, membership_id=membership_id)
+    return _record_consent(request, viewer, person, named=False)
+
+
+def _record_consent(request, viewer, person: Person, *, named: bool):
     givers = _givers(person, viewer)
+    choices = [
+        (UNNAMED_GIVER, THIS_MEMBER.capitalize()) if not named and p == person else (p.pk, p.full_name)
+        for p in givers
+    ]
     form = ConsentForm(
         request.POST if request.method == "POST" else None,
-        givers=givers,
-        initial={"given_by": givers[0].pk if givers else None},
+        givers=choices,
+        initial={"given_by": choices[0][0] if choices else None},
     )
-    context = {"person": person, "form": form, "givers": givers, "months": settings.CONSENT_DEFAULT_MONTHS}
+    context = {
+        "person": person,
+        "form": form,
+        "givers": givers,
+        "months": settings.CONSENT_DEFAULT_MONTHS,
+        "who": _who(person, named=named),
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         valid_from = None
@@ -68,14 +96,14 @@ def consent_new(request, person_id):
                         agency_name=agency.name,
                         categories=data["categories"],
                         labels=data["labels"],
-                        them=person.full_name,
-                        their=f"{person.full_name}'s",
+                        them=context["who"]["full"],
+                        their=f"{context['who']['full']}'s",
                     ),
                 )
                 for agency in data["agencies"]
             ]
             return render(request, "consent/consent_check.html", context)
-        giver = next(p for p in givers if p.pk == data["given_by"])
+        giver = next(p for p, (value, _) in zip(givers, choices, strict=True) if value == data["given_by"])
         try:
             grants = services.consent_grant_many(
                 subject=person,
@@ -91,21 +119,38 @@ def consent_new(request, person_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            # Named now only if one of the grants is to the advocacy service.
+            named = named or bool(policy.named_persons(viewer, [person.pk]))
             return render(
-                request, "consent/receipts.html", {"person": person, "grants": _with_receipts(grants)}
+                request,
+                "consent/receipts.html",
+                {
+                    "person": person,
+                    "grants": _with_receipts(grants, named=named),
+                    "who": _who(person, named=named),
+                },
             )
     return render(request, "consent/consent_form.html", context)
 
 
-def _with_receipts(grants):
-    return [(grant, receipt_lines(grant)) for grant in grants]
+def _who(person: Person, *, named: bool) -> dict:
+    """How the consent pages call the person: by name only where the viewer may name them."""
+    if named:
+        return {"full": person.full_name, "given": person.given_name, "named": True}
+    return {"full": THIS_MEMBER, "given": THIS_MEMBER, "named": False}
+
+
+def _with_receipts(grants, *, named: bool = True):
+    return [(grant, receipt_lines(grant, subject=None if named else THIS_MEMBER)) for grant in grants]
 
 
 @login_required
 def consent_receipt(request, grant_id):
     grant = selectors.grant_detail(user=request.user, grant_id=grant_id)
     return render(
-        request, "consent/receipts.html", {"person": grant.subject, "grants": _with_receipts([grant])}
+        request,
+        "consent/receipts.html",
+        {"person": grant.subject, "grants": _with_receipts([grant]), "who": _who(grant.subject, named=True)},
     )
 
 
@@ -124,7 +169,13 @@ def consent_revoke(request, grant_id):
             add_service_errors(form, error)
         else:
             return render(
-                request, "consent/receipts.html", {"person": grant.subject, "grants": _with_receipts([grant])}
+                request,
+                "consent/receipts.html",
+                {
+                    "person": grant.subject,
+                    "grants": _with_receipts([grant]),
+                    "who": _who(grant.subject, named=True),
+                },
             )
     return render(
         request, "consent/revoke.html", {"grant": grant, "form": form, "lines": receipt_lines(grant)}

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from agencies.models import Agency, ApiScope, AssessmentType, ContactType, Level
 from config.api_auth import ClientScopes
-from consent.policy import access_person, own_agency_records, viewer_for, visible_persons
+from consent.policy import access_person, family_label, own_agency_records, viewer_for, visible_persons
 from core import dates
 
 from . import selectors, services
@@ -310,6 +310,9 @@ class MemberSerializer(serializers.Serializer):
 
 
 class FamilySerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField(
+        help_text="For an advocate, only once a member agrees to share."
+    )
     members = serializers.SerializerMethodField()
     members_not_sharing = serializers.SerializerMethodField(
         help_text="Members an advocate may not name: they have not agreed to share."
@@ -318,6 +321,9 @@ class FamilySerializer(serializers.ModelSerializer):
     class Meta:
         model = Family
         fields = ["id", "reference", "label", "members", "members_not_sharing"]
+
+    def get_label(self, family) -> str:
+        return family_label(family)
 
     def get_members_not_sharing(self, family) -> int | None:
         return getattr(family, "unshared_members", None)

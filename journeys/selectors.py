@@ -22,6 +22,9 @@ from consent.policy import (
     Scope,
     access_person,
     assigned_family_ids,
+    family_label,
+    family_label_shown,
+    known_persons,
     named_persons,
     viewer_for,
     visible_persons,
@@ -304,7 +307,11 @@ def families_visible(*, user) -> QuerySet[Family]:
     advocate, the families assigned to them."""
     viewer = viewer_for(user)
     if viewer.is_advocate:
-        return Family.objects.filter(pk__in=assigned_family_ids(viewer)).order_by("label")
+        return (
+            Family.objects.filter(pk__in=assigned_family_ids(viewer))
+            .annotate(label_shown=family_label_shown(viewer))
+            .order_by("label")
+        )
     known = Q(pk__in=Membership.objects.filter(person__in=visible_persons(viewer)).values("family_id"))
     if viewer.is_staff_member:
         known |= Q(registered_by_id=viewer.agency_id)
@@ -319,12 +326,13 @@ def family_detail(*, user, family_id) -> Family:
         raise Http404("No such family.")
     viewer = viewer_for(user)
     memberships = list(
-        family.memberships.filter(person__in=visible_persons(viewer))
+        family.memberships.filter(person__in=known_persons(viewer))
         .select_related("person")
         .order_by("started")
     )
     # An advocate names only the members who agreed to share; the others are only counted.
     named = named_persons(viewer, [m.person_id for m in memberships])
+    family.label = family_label(family)  # for display only, never saved
     family.visible_memberships = [m for m in memberships if m.person_id in named]
     family.unshared_members = len(memberships) - len(family.visible_memberships)
     return family

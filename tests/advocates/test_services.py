@@ -10,7 +10,7 @@ from django.utils import timezone
 from advocates import selectors, services
 from advocates.models import CaseConference
 from agencies.models import Role, Sector
-from consent.policy import scope_for, scopes_for_family, viewer_for, visible_persons
+from consent.policy import known_persons, scope_for, scopes_for_family, viewer_for, visible_persons
 from journeys.models import RecordedVia
 from tests.factories import (
     AgencyFactory,
@@ -47,12 +47,13 @@ def test_an_ended_assignment_loses_access_at_once(advocacy, manager, family):
     advocate = advocate_user(advocacy)
     assignment = services.assignment_start(advocate=advocate, family=family, actor=manager)
     viewer = viewer_for(advocate)
-    assert visible_persons(viewer).count() == 2
+    assert known_persons(viewer).count() == 2
+    assert visible_persons(viewer).count() == 0  # neither has agreed to share: not named
     assert selectors.assigned_family(user=advocate, family_id=family.pk)[0] == family
 
     services.assignment_end(assignment=assignment, actor=manager)
 
-    assert visible_persons(viewer_for(advocate)).count() == 0
+    assert known_persons(viewer_for(advocate)).count() == 0
     assert scopes_for_family(viewer_for(advocate), family) == {}
     assert selectors.caseload(user=advocate) == []
     from django.http import Http404
@@ -106,6 +107,9 @@ def test_batch_scopes_agree_with_scope_for(advocacy, manager, family):
     batch = scopes_for_family(viewer, family)
     for person_id, scope in batch.items():
         single = scope_for(viewer, person_id)
+        if not scope.names_person:  # the child has not agreed to share: not known by name
+            assert single is None
+            continue
         assert (single.own_agency_id, single.grants, single.everything) == (
             scope.own_agency_id,
             scope.grants,

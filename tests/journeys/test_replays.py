@@ -12,6 +12,7 @@ from journeys.models import Contact, RecordedVia
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,
+    ConsentGrantFactory,
     ContactFactory,
     ContactTypeFactory,
     FamilyFactory,
@@ -39,6 +40,9 @@ def world():
     )
     advocate = advocate_user(advocacy)
     AssignmentFactory(advocate=advocate, family=family)
+    # Sean agreed to share with the advocacy service (so his advocate knows him: rule 3), but
+    # none of the police's contacts.
+    ConsentGrantFactory(subject=sean, agency=advocacy, categories=["contact_details"])
     return {
         "police": police,
         "advocacy": advocacy,

@@ -93,6 +93,8 @@ STATES = [
 CITIZENS = {"citizen_self", "citizen_other", "citizen_parent"}
 STAFF = {r for r in ROLES if r.startswith(("staff", "manager", "advocate"))}
 GRANT_STATES = {"active", "expired", "revoked", "wrong_category", "starts_tomorrow"}
+# The subject's grant to the advocacy service is in force: the advocate may name them (rule 3).
+SHARES_WITH_ADVOCACY = {"active", "wrong_category"}
 
 
 # The oracle ------------------------------------------------------------------------------
@@ -115,25 +117,45 @@ def expected_record(role: str, state: str) -> set[str] | None:
     if role in ("staff_consented", "manager_consented"):
         return shared or None
     if role == "advocate_assigned":
-        return {AC} | shared  # rule 3: knows assigned families; own agency's records
+        # Rule 3: a member of an assigned family who has not agreed to share with the advocacy
+        # service is only "a family member who has not agreed to share": unknown by name.
+        return {AC} | shared if state in SHARES_WITH_ADVOCACY else None
     return None
+
+
+# An assigned advocate reaches these pages of the subject's family whether or not the subject
+# agreed to share: they show unnamed members only as a count (rule 3).
+ASSIGNED_FAMILY_ROUTES = {
+    "journeys:family_detail",
+    "family-detail",
+    "advocates:journey",
+    "advocates:contact_new",
+    "advocates:concern_new",
+    "advocates:conference_new",
+}
+
+
+def family_known(role: str, name: str) -> bool:
+    return role == "advocate_assigned" and name in ASSIGNED_FAMILY_ROUTES
 
 
 def expected_grants(role: str, state: str) -> set[str]:
     if state not in GRANT_STATES:
         return set()
-    if role in ("citizen_self", "citizen_parent", "advocate_assigned"):
+    if role in ("citizen_self", "citizen_parent") or (
+        role == "advocate_assigned" and state in SHARES_WITH_ADVOCACY
+    ):
         return {GRANT_C, GRANT_A}
     if role in ("staff_consented", "manager_consented") and state in ("active", "wrong_category"):
         return {GRANT_C}
     return set()
 
 
-def expected_own_list(role: str) -> set[str]:
+def expected_own_list(role: str, state: str) -> set[str]:
     return {
         "staff_recording": {RC, RC_MH, RC_WITHHELD, RA},
         "staff_unconsented": {UC},
-        "advocate_assigned": {AC},
+        "advocate_assigned": {AC} if state in SHARES_WITH_ADVOCACY else set(),
     }.get(role, set())
 
 
@@ -379,6 +401,7 @@ LEAK_ONLY_ROUTES = [
     "portal:join",
     "portal:join_code",
     "portal_staff:invite",
+    "consent:consent_new_member",
     "portal_staff:corrections",
     "portal_staff:correction_decide",
     "advocates:caseload",
@@ -634,7 +657,13 @@ def check_get(client, world, role: str, name: str, path: str | None = None) -> l
             problems.append(f"{where}: subject {'hidden' if known else 'revealed'}")
         if method == "post" and (status == 201) != known:
             problems.append(f"{where}: expected {'201' if known else 'a refusal'}")
-        if allowed and not known and f"/{world.subject.pk}/" in path and status != 404:
+        if (
+            allowed
+            and not known
+            and not family_known(role, name)
+            and f"/{world.subject.pk}/" in path
+            and status != 404
+        ):
             problems.append(f"{where}: a person the caller may not know of must be a 404")
     elif kind == "grant":
         shown = {m for m in (GRANT_C, GRANT_A) if m in text}
@@ -654,7 +683,7 @@ def check_get(client, world, role: str, name: str, path: str | None = None) -> l
         problems += leak_problems(where, text, record, grants)
     elif kind == "own":
         shown = markers_in(text)
-        want = expected_own_list(role) & (
+        want = expected_own_list(role, state) & (
             {RC, RC_MH, RC_WITHHELD, UC, AC} if name == "contact-list" else {RA}
         )
         if shown != want:
@@ -742,6 +771,7 @@ def denial_problems(client, world, role: str, name: str, method: str, status: in
     gate = _missing_answer(client, role, method, missing)
     record = expected_record(role, world.state)
     denied = GRANT_C not in expected_grants(role, world.state) if kind == "grant" else record is None
+    denied = denied and not family_known(role, name)
     if denied and status != gate:
         return [f"{where}: denied, so it must answer as a missing id does ({gate})"]
     if not denied and may_use(role, who) and kind != "leak" and gate == 404 == status:
@@ -839,7 +869,9 @@ def test_api_writes(world, role, name, request):
         assert (response.status_code == 201) == may_reuse, where
         assert (RA in text) == may_reuse, f"{where}: the reused answer"
     assert markers_in(text) <= (record or set()), where
-    if record is None and name != "family-list":
+    # The subject's family stays known to its advocate (rule 3), so a person can join it.
+    family_known = name == "person-list" and role == "advocate_assigned"
+    if record is None and name != "family-list" and not family_known:
         missing = client.post(path, write_body(world, role, name, MISSING), format="json")
         assert (response.status_code, markers_in(text)) == (missing.status_code, set()), where
         named = world.family.pk if name == "person-list" else world.subject.pk
