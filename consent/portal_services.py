@@ -46,7 +46,7 @@ from .models import (
     Method,
 )
 from .portal_sms import send_sms
-from .services import _governance_emails, _manager_emails, consent_grant
+from .services import _governance_emails, _manager_emails, consent_grant, grant_notices_send
 
 log = logging.getLogger(__name__)
 
@@ -700,18 +700,14 @@ def consent_reminders_send(*, now: datetime | None = None) -> int:
         .select_related("agency", "subject", "given_by")
         .order_by("expires_at", "id")
     )
-    sent = 0
-    for grant in due.iterator(chunk_size=500):
-        with transaction.atomic():
-            reminder, created = ConsentReminder.objects.get_or_create(
-                grant=grant, defaults={"sent_at": now, "sent_to": grant.given_by.email}
-            )
-            if not created:
-                continue
-            record_event(actor=None, verb="consent.reminder_sent", obj=reminder, grant=grant.pk)
-            transaction.on_commit(lambda grant_id=grant.pk: _send_reminder(grant_id))
-        sent += 1
-    return sent
+    return grant_notices_send(
+        due,
+        notice_model=ConsentReminder,
+        to=lambda grant: grant.given_by.email,
+        verb="consent.reminder_sent",
+        send=_send_reminder,
+        now=now,
+    )
 
 
 def _send_reminder(grant_id: int) -> None:

@@ -335,16 +335,30 @@ def consent_lapse_notices_send(*, now: datetime | None = None) -> int:
         .select_related("subject")
         .order_by("id")
     )
+    return grant_notices_send(
+        due,
+        notice_model=ConsentLapseNotice,
+        to=lambda grant: grant.subject.email,
+        verb="consent.lapse_notice_sent",
+        send=_send_lapse_notice,
+        now=now,
+    )
+
+
+def grant_notices_send(due, *, notice_model, to, verb: str, send, now: datetime) -> int:
+    """Send one email a grant for each grant due, at most once ever: the notice row (unique
+    per grant) is written, audited and its email queued on commit in one transaction, so a
+    nightly run repeated, or two at once, sends nothing twice. Returns how many were sent."""
     sent = 0
     for grant in due.iterator(chunk_size=500):
         with transaction.atomic():
-            notice, created = ConsentLapseNotice.objects.get_or_create(
-                grant=grant, defaults={"sent_at": now, "sent_to": grant.subject.email}
+            notice, created = notice_model.objects.get_or_create(
+                grant=grant, defaults={"sent_at": now, "sent_to": to(grant)}
             )
             if not created:
                 continue
-            record_event(actor=None, verb="consent.lapse_notice_sent", obj=notice, grant=grant.pk)
-            transaction.on_commit(lambda grant_id=grant.pk: _send_lapse_notice(grant_id))
+            record_event(actor=None, verb=verb, obj=notice, grant=grant.pk)
+            transaction.on_commit(lambda grant_id=grant.pk: send(grant_id))
         sent += 1
     return sent
 
