@@ -606,16 +606,16 @@ def _log_journey_access(*, user, viewer, journey: Journey, shown_via: dict[int, 
             )
             if basis:
                 bases.add(basis)
-        told_contacts, told_assessments = _told(shown_contacts), _told(shown_assessments)
-        agencies = {c.agency_id for c in told_contacts} | {a.agency_id for a in told_assessments}
-        withheld = len(shown_contacts) + len(shown_assessments) - len(told_contacts) - len(told_assessments)
+        words, withheld = access_log.records_told(
+            [(c.agency_id, c.withheld_from_subject) for c in shown_contacts],
+            [(a.agency_id, a.withheld_from_subject) for a in shown_assessments],
+        )
         access_log.append(
             user=user,
             agency_id=viewer.agency_id,
             role=viewer.role,
             subject_id=person.pk,
-            shown=f"Family journey: {len(told_contacts)} contacts and {len(told_assessments)} assessments "
-            f"from {len(agencies)} agencies",
+            shown=f"Family journey: {words}",
             withheld_shown=withheld,
             bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
         )

@@ -69,6 +69,20 @@ def _locked_head() -> AccessLogHead:
         return AccessLogHead.objects.select_for_update().get(pk=1)
 
 
+def records_told(contacts, assessments) -> tuple[str, int]:
+    """The words of an entry for the contacts and assessments shown, each given as (agency id,
+    withheld from the subject), and how many withheld records were shown besides. The subject
+    reads the words in "who looked", so they count only the records the subject may know of
+    (rule 6); the rest go to the entry's withheld_shown, for information governance."""
+    told = [agency for agency, withheld in contacts if not withheld]
+    told_assessments = [agency for agency, withheld in assessments if not withheld]
+    words = (
+        f"{len(told)} contacts and {len(told_assessments)} assessments"
+        f" from {len(set(told) | set(told_assessments))} agencies"
+    )
+    return words, len(contacts) - len(told) + len(assessments) - len(told_assessments)
+
+
 def append(*, user, agency_id, role, subject_id, shown, bases, withheld_shown: int = 0) -> AccessLog:
     """Add one entry at the end of the chain. The head row is locked until the transaction
     ends, so two writers can never both link to the same previous entry.

@@ -46,7 +46,7 @@ from .models import (
     Method,
 )
 from .portal_sms import send_sms
-from .services import _governance_emails, _manager_emails, consent_grant, grant_notices_send
+from .services import _governance_emails, _manager_emails, consent_grant, grant_notices_send, reviewer_emails
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +174,9 @@ def _ask_to_confirm(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("invited_by", "agency").filter(pk=invitation_id).first()
     if invitation is None or invitation.invited_by is None:
         return
-    if invitation.for_governance:
-        recipients = _governance_emails()
-    else:
-        recipients = _manager_emails(agency_id=invitation.agency_id, opener=invitation.invited_by)
+    recipients = reviewer_emails(
+        for_governance=invitation.for_governance, agency_id=invitation.agency_id, opener=invitation.invited_by
+    )
     if not recipients:
         return
     who = invitation.invited_by.get_full_name() or invitation.invited_by.get_username()

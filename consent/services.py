@@ -263,6 +263,13 @@ def _governance_emails() -> list[str]:
     return sorted(set(people.values_list("user__email", flat=True)) | set(shared))
 
 
+def reviewer_emails(*, for_governance: bool, agency_id: int, opener) -> list[str]:
+    """Who is asked to check what one staff member did alone (opened emergency access, gave a
+    portal code in person): the agency's other managers, or information governance where the
+    agency has none."""
+    return _governance_emails() if for_governance else _manager_emails(agency_id=agency_id, opener=opener)
+
+
 def _email_reviewers(glass_id: int) -> None:
     """Tell whoever must review the opening: the agency's managers, else information
     governance, whose review queue holds it either way."""
@@ -271,9 +278,10 @@ def _email_reviewers(glass_id: int) -> None:
         return
     queue = "Emergency access reviews"
     if glass.for_governance:
-        recipients, queue = _governance_emails(), f"Information governance: {queue.lower()}"
-    else:
-        recipients = _manager_emails(agency_id=glass.agency_id, opener=glass.user)
+        queue = f"Information governance: {queue.lower()}"
+    recipients = reviewer_emails(
+        for_governance=glass.for_governance, agency_id=glass.agency_id, opener=glass.user
+    )
     if not recipients:
         return
     who = glass.user.get_full_name() or glass.user.get_username()

@@ -119,19 +119,6 @@ def _contact_rows(
     return out
 
 
-def _what_was_shown(contacts: list[tuple[int, bool]], assessments: list[Assessment]) -> tuple[str, int]:
-    """The access log's words for a record view, and how many records withheld from the
-    subject (rule 6) were shown besides: the subject reads the words in "who looked", so they
-    count only the records the subject may know of."""
-    told = [agency_id for agency_id, withheld in contacts if not withheld]
-    told_assessments = [a.agency_id for a in assessments if not a.withheld_from_subject]
-    words = (
-        f"{len(told)} contacts and {len(told_assessments)} assessments"
-        f" from {len(set(told) | set(told_assessments))} agencies"
-    )
-    return words, len(contacts) - len(told) + len(assessments) - len(told_assessments)
-
-
 def person_record(*, user, person_id, log: bool = True, contact_rows: bool = False) -> Record:
     """The joined-up record of one person as `user` may see it (404 when they may not know
     of the person), writing one access-log entry for the view. With contact_rows the contacts
@@ -193,7 +180,9 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
         contact_details_shown=details_basis is not None,
     )
     if log and scope.viewer.person_id != person.pk:
-        shown, withheld_shown = _what_was_shown(logged, assessments)
+        shown, withheld_shown = access_log.records_told(
+            logged, [(a.agency_id, a.withheld_from_subject) for a in assessments]
+        )
         access_log.append(
             user=user,
             agency_id=scope.viewer.agency_id,
