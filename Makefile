@@ -38,7 +38,7 @@ run: install assets seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install assets
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --no-migrations $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
