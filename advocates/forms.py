@@ -255,16 +255,6 @@ class ConcernForm(GovUKFormMixin, forms.Form):
     )
 
 
-class ConcernResponseForm(GovUKFormMixin, forms.Form):
-    response = forms.CharField(
-        label="Your response",
-        max_length=5000,
-        help_text="The family will see this.",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Enter your response to the concern"},
-    )
-
-
 class AssignForm(GovUKFormMixin, forms.Form):
     reference = forms.CharField(
         label="Family reference",

@@ -721,11 +721,6 @@ def contact_to_copy(*, user, scopes: dict[int, Scope], contact_id) -> Contact | 
     return _with_notes_visible(user=user, scopes=scopes, contacts=list(found.values()))[0]
 
 
-def advocacy_agency_for(user) -> Agency | None:
-    viewer = viewer_for(user)
-    return Agency.objects.filter(pk=viewer.agency_id).first() if viewer.agency_id else None
-
-
 # Assignments (advocacy managers) ---------------------------------------------------------
 
 

@@ -40,10 +40,6 @@ class ConsentScopeForm(GovUKFormMixin, forms.Form):
         return [Sensitivity.GENERAL, *self.cleaned_data["labels"]]
 
 
-class ConfirmForm(GovUKFormMixin, forms.Form):
-    """A button with nothing to fill in."""
-
-
 class DetailsForm(GovUKFormMixin, forms.Form):
     phone = forms.CharField(
         required=False,
