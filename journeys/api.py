@@ -349,8 +349,6 @@ class FamilyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = FamilyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if Family.objects.filter(reference=serializer.validated_data.get("reference") or None).exists():
-            raise serializers.ValidationError({"reference": ["A family with this reference already exists."]})
         family = services.family_create(
             actor=request.user,
             agency=Agency.objects.get(pk=viewer_for(request.user).agency_id),
