@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from advocates import journey_map
-from config.govuk_forms import add_service_errors
+from config.govuk_forms import add_service_errors, service_errors_on
 from journeys.models import DemandType
 
 from . import portal_selectors, portal_services
@@ -148,7 +148,7 @@ def consent_choose(request, person_id, agency_id):
         initial = {"categories": grant.categories, "labels": [lb for lb in grant.labels if lb != "general"]}
     form = ConsentScopeForm(_posted(request), initial=initial, them=them, their=their)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             new = portal_services.portal_consent_give(
                 subject=person,
                 agency=agency,
@@ -156,9 +156,6 @@ def consent_choose(request, person_id, agency_id):
                 labels=form.cleaned_data["labels"],
                 actor=request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, f"{agency.name} can now see what you chose. Here is your receipt.")
             return redirect("portal:consent_receipt", new.pk)
     why = portal_selectors.WHY_IT_HELPS.get(agency.sector, portal_selectors.WHY_IT_HELPS_DEFAULT)
@@ -176,15 +173,12 @@ def consent_stop(request, grant_id):
         return redirect("portal:consent_receipt", grant.pk)
     form = StopSharingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             consent_revoke(
                 grant=grant,
                 actor=request.user,
                 reason=form.cleaned_data["reason"] or "Stopped online by the person.",
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(
                 request, f"{grant.agency.name} can no longer see your record. Here is your receipt."
             )
@@ -250,13 +244,10 @@ def details(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             changed = portal_services.person_details_change(
                 person=person, actor=request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             if changed:
                 messages.success(
                     request, "Your details are changed. Agencies will see the new ones from now on."
@@ -281,11 +272,8 @@ def correction_new(request):
     person = portal_selectors.my_person(user=request.user)
     form = CorrectionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             portal_services.correction_request(person=person, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, "We have sent your request. The agency will accept or decline it.")
             return redirect("portal:details")
     return render(request, "portal/correction_new.html", {"person": person, "form": form})
@@ -311,7 +299,7 @@ def concern_new(request):
     form = ConcernForm(_posted(request), agencies=agencies)
     if request.method == "POST" and form.is_valid():
         agency = next(a for a in agencies if a.pk == form.cleaned_data["about_agency"])
-        try:
+        with service_errors_on(form):
             concern = concern_raise(
                 about_agency=agency,
                 text=form.cleaned_data["text"],
@@ -319,9 +307,6 @@ def concern_new(request):
                 subject_person=person,
                 actor=request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(
                 request, f"Your concern is sent to {agency.name}. We will show their answer here."
             )
@@ -504,16 +489,13 @@ def correction_decide(request, correction_id):
     correction = portal_selectors.correction_for_staff(user=request.user, correction_id=correction_id)
     form = DecisionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             portal_services.correction_decide(
                 correction=correction,
                 accept=form.cleaned_data["decision"] == "accept",
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, "Your decision is saved. The person will see it.")
             return redirect("portal_staff:corrections")
     return render(request, "portal/staff_correction.html", {"correction": correction, "form": form})

@@ -11,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from config.celery import app as celery_app
-from config.govuk_forms import GovUKFormMixin
+from config.govuk_forms import GovUKFormMixin, service_errors_on
 from core import dates
 
 from . import duplicate_selectors, duplicate_services, tasks
@@ -173,12 +172,8 @@ def review(request, flag_id):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 duplicate_services.duplicate_flag_review(flag=flag, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
                 verb = "confirmed" if form.cleaned_data["status"] == FlagStatus.CONFIRMED else "dismissed"
                 messages.success(request, f"Flag {flag.pk} {verb}.")
                 return redirect("duplicates:queue")

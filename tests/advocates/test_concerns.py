@@ -148,3 +148,19 @@ def test_a_citizen_sees_concerns_about_themself(world):
     )
     assert list(concerns_for_person(user=citizen, person_id=world["parent"].pk)) == [concern]
     assert list(concerns_for_person(user=world["advocate"], person_id=world["parent"].pk)) == []
+
+
+def test_acknowledging_twice_shows_why_on_the_page_and_asks_for_no_response(world, client):
+    concern = concern_raise(
+        about_agency=world["police"],
+        subject_person=world["parent"],
+        raised_via="advocate",
+        text="Nobody called back.",
+        actor=world["advocate"],
+    )
+    concern_acknowledge(concern=concern, actor=world["police_manager"])
+    client.force_login(world["police_manager"])
+    page = client.post(f"/concerns/{concern.pk}/", {"acknowledge": "1"}).content.decode()
+    assert "There is a problem" in page
+    assert "This concern has already been acknowledged." in page
+    assert "Enter your response to the concern" not in page
