@@ -216,7 +216,7 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             role=viewer.role,
             subject_id=subject.pk,
             shown=f"Opened emergency access for up to {hours} hours (no records shown yet)",
-            bases=[{"kind": BasisKind.BREAK_GLASS, "ref": glass.pk}],
+            bases=[policy.Basis(BasisKind.BREAK_GLASS, glass.pk)],
         )
         transaction.on_commit(lambda: _email_reviewers(glass.pk))
     return glass
