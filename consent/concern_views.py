@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import Role
 from config.govuk_forms import GovUKFormMixin, service_errors_on
+from core import limits
 
 from . import concerns
 from .models import ConcernStatus
@@ -21,7 +22,7 @@ from .policy import viewer_for
 class ResponseForm(GovUKFormMixin, forms.Form):
     response = forms.CharField(
         label="Your response",
-        max_length=concerns.MAX_TEXT,
+        max_length=limits.LONG_TEXT,
         help_text="The family will see this.",
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Enter your response to the concern"},
@@ -41,7 +42,7 @@ def queue(request):
     if status and status not in ConcernStatus.values:
         status = ""
     items = concerns.concern_queue(user=request.user, status=status or None)
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    page = Paginator(items, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "concerns/queue.html",

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from advocates import journey_map
 from config.govuk_forms import add_service_errors, service_errors_on
+from core import limits
 from journeys.models import DemandType
 
 from . import portal_selectors, portal_services
@@ -216,7 +217,7 @@ def consent_receipt(request, grant_id):
 def who_looked(request, person_id=None):
     person = portal_selectors.my_person(user=request.user, person_id=person_id)
     glasses, log = portal_selectors.who_looked(user=request.user, person=person)
-    page = Paginator(log, 25).get_page(request.GET.get("page"))
+    page = Paginator(log, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     context = _people_context(request, person, "portal:who_looked_for")
     context.update(
         {
@@ -480,7 +481,7 @@ def invitation_code_confirm(request, invitation_id):
 @login_required
 def corrections(request):
     queue = portal_selectors.correction_queue(user=request.user)
-    page = Paginator(queue, 25).get_page(request.GET.get("page"))
+    page = Paginator(queue, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/staff_corrections.html", {"page": page})
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from agencies.models import AssessmentType, Level
 from config.govuk_forms import GovUKFormMixin, service_errors_on
 from consent.policy import access_person, viewer_for
-from core import dates
+from core import dates, limits
 
 from . import duplicate_selectors, selectors, services
 from .models import Answer, Sensitivity
@@ -49,7 +49,7 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
             self.fields[f"answer_{question.code}"] = forms.CharField(
                 label=question.text,
                 required=False,
-                max_length=5000,
+                max_length=limits.LONG_TEXT,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
             )
             found = earlier.get(question.pk)

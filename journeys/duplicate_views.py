@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency
 from config.celery import app as celery_app
 from config.govuk_forms import GovUKFormMixin, service_errors_on
-from core import dates
+from core import dates, limits
 
 from . import duplicate_selectors, duplicate_services, tasks
 from .models import FlagStatus
@@ -132,7 +132,7 @@ def queue(request):
     scope = duplicate_selectors.require_manager(request.user)
     form = _filter_form(request)
     flags = duplicate_selectors.flag_list(user=request.user, filters=form.filters())
-    page = Paginator(flags, 25).get_page(request.GET.get("page"))
+    page = Paginator(flags, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "duplicates/queue.html",
@@ -159,7 +159,7 @@ class ReviewForm(GovUKFormMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         help_text="For example: a different concern needed a fresh assessment.",
         error_messages={"required": "Enter the reason for your decision"},
     )
