@@ -9,11 +9,12 @@ export DEBUG ?= 1
 
 .PHONY: run test lint format bench assets install migrate seed clean
 
-$(STAMP): requirements.lock pyproject.toml
+# The development pins include the production ones (requirements-dev.lock starts with -r).
+$(STAMP): requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -40,9 +41,11 @@ run: install assets seed
 test: install assets
 	$(BIN)/python -m pytest -n 2 --no-migrations $(PYTEST_ARGS)
 
+# Fast checks CI runs before the tests: lint, formatting, and no model change without its migration.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
 	$(BIN)/ruff format .
