@@ -47,6 +47,7 @@ def test_the_database_refuses_two_families_with_one_reference():
         Family.objects.create(reference="ref-1", label="Same reference")
 
 
+@pytest.mark.migrations
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_gives_clashing_references_a_suffix(capsys):
     executor = MigrationExecutor(connection)
