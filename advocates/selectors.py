@@ -14,8 +14,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, ContactType, Role, Sector
+from concerns.services import OPEN_STATUSES, concerns_for_family, hidden_from_advocate
 from consent import access_log
-from consent.concerns import OPEN_STATUSES, concerns_for_family, hidden_from_advocate
 from consent.models import BasisKind, Category, Concern
 from consent.policy import (
     Basis,

@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency, ContactType
+from concerns.services import concern_raise
 from config.govuk_forms import add_service_errors
-from consent.concerns import concern_raise
 from consent.policy import viewer_for
 from journeys.models import Family, Person
 

@@ -24,7 +24,7 @@ def home(request):
     viewer = viewer_for(request.user)
     if viewer.is_citizen:
         # Citizens land on their own portal, never on a staff home.
-        from consent.portal_views import home as portal_home
+        from portal.views import home as portal_home
 
         return portal_home(request)
     context = {

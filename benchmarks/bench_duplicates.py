@@ -27,8 +27,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import TruncDate
 
-from journeys import duplicate_services
-from journeys.duplicates import find_candidates
+from duplicates import services as duplicate_services
+from duplicates.detection import find_candidates
 from journeys.models import Answer, Assessment, DuplicateFlag, Family, Membership
 
 SAMPLES = int(os.environ.get("BENCH_DUP_SAMPLES", "300"))

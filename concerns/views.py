@@ -1,5 +1,5 @@
 """The managers' queue of concerns about their agency, and answering one. Thin adapters over
-consent.concerns; included from config/urls.py under the 'concerns' namespace."""
+concerns.services."""
 
 from django import forms
 from django.contrib import messages
@@ -8,15 +8,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Role
 from config.govuk_forms import GovUKFormMixin
+from consent.models import ConcernStatus
+from consent.policy import viewer_for
 
-from . import concerns
-from .models import ConcernStatus
-from .policy import viewer_for
+from . import services as concerns
 
 
 class ResponseForm(GovUKFormMixin, forms.Form):
@@ -78,10 +77,3 @@ def detail(request, concern_id):
             for message in exc.messages:
                 form.add_error("response" if "response" in form.fields else None, message)
     return render(request, "concerns/detail.html", {"concern": concern, "form": form})
-
-
-app_name = "concerns"
-urlpatterns = [
-    path("", queue, name="queue"),
-    path("<int:concern_id>/", detail, name="detail"),
-]

@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "journeys",
     "advocates",
     "consent",
+    "duplicates",
+    "concerns",
+    "portal",
+    "devdata",
 ]
 
 MIDDLEWARE = [

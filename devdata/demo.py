@@ -21,9 +21,8 @@ from django.utils import timezone
 from agencies.models import Agency, AssessmentType, ContactType, Role, StaffMembership, UnitCost
 from agencies.reference_data import load_reference_data
 from consent import services as consent_services
-
-from . import services
-from .models import Family, Person
+from journeys import services
+from journeys.models import Family, Person
 
 DEMO_SEED = 20241
 PASSWORD_FILE = Path(settings.BASE_DIR) / "var" / "demo-password.txt"
@@ -219,7 +218,7 @@ def seed(*, password: str) -> dict[str, str]:
     """Create the demo once. Returns the sign-ins as {username: what they see}."""
     agencies = load_reference_data()
     _assessment_unit_costs()
-    from advocates.demo import load_reference_unit_costs
+    from .advocacy_demo import load_reference_unit_costs
 
     load_reference_unit_costs()
     users = {}
@@ -351,7 +350,7 @@ def _seed_case_data(agencies: dict[str, Agency], users: dict, password: str) -> 
         actor=system,
     )
 
-    from advocates.demo import seed_advocacy
+    from .advocacy_demo import seed_advocacy
 
     seed_advocacy(families=families, people=people, agencies=agencies, users=users)
 

@@ -42,9 +42,7 @@ from agencies.models import (
 )
 from agencies.reference_data import ASSESSMENT_TYPES, CONTACT_TYPES, DEMO_AGENCIES, load_reference_data
 from consent.models import ConsentGrant
-
-from .demo import SUMMARIES as DEMO_SUMMARIES
-from .models import (
+from journeys.models import (
     Answer,
     Assessment,
     Contact,
@@ -54,6 +52,8 @@ from .models import (
     PersonIdentifier,
     question_ids_text,
 )
+
+from .demo import SUMMARIES as DEMO_SUMMARIES
 
 # The end of the two-year window every synthetic record falls in.
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)

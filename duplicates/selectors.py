@@ -18,8 +18,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from agencies.models import Agency, Role
-
-from .models import DuplicateFlag, FlagStatus
+from journeys.models import DuplicateFlag, FlagStatus
 
 
 @dataclass(frozen=True)
@@ -275,8 +274,7 @@ def tell_us_once(
     from agencies.models import ApiScope
     from consent.models import Category
     from consent.policy import client_may, viewer_for
-
-    from .models import Answer
+    from journeys.models import Answer
 
     viewer = viewer_for(user)
     question_ids = list(question_ids)
@@ -365,8 +363,7 @@ def _reusable_assessments(viewer, *, person=None, family=None):
 
     from consent.models import Category
     from consent.policy import current_memberships, scope_for
-
-    from .models import Assessment
+    from journeys.models import Assessment
 
     if not viewer.is_staff_member:
         return None, None
@@ -395,7 +392,7 @@ def reusable_answers(*, user, assessment_type, answer_ids, person=None, family=N
     subject: exactly the answers tell_us_once offers (page) and lists (API), so nothing can be
     reused that could not be found. {id: Answer} with its question and source assessment; any
     other id is simply absent."""
-    from .models import Answer
+    from journeys.models import Answer
 
     offered = tell_us_once(
         user=user,

@@ -6,15 +6,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from . import duplicate_services
+from core.tasks import TRANSIENT
+
+from . import services as duplicate_services
 
 logger = logging.getLogger(__name__)
-
-# Only errors that a retry can cure: the database or the broker briefly unreachable.
-TRANSIENT = (DatabaseOperationalError, BrokerOperationalError)
 
 
 @shared_task(

@@ -275,7 +275,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """Tell us once: for each question of the assessment type, the latest recent answer
         open to you, not withheld from the person; reuse one with
         `"answers": [{"question", "reused_from": id}]`. Showing other agencies' answers is logged."""
-        from .duplicate_selectors import tell_us_once
+        from duplicates.selectors import tell_us_once
 
         person, _ = access_person(request.user, pk)
         query = ReusableAnswersQuerySerializer(
@@ -454,7 +454,7 @@ class AssessmentInputSerializer(serializers.Serializer):
     def validate(self, data):
         """Resolve reused answers: only those reusable-answers lists for this type and subject
         (recent, open to the caller, not withheld), each to its own question."""
-        from .duplicate_selectors import reusable_answers
+        from duplicates.selectors import reusable_answers
 
         wanted = [a["reused_from"] for a in data["answers"] if a.get("reused_from")]
         if not wanted:

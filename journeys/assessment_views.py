@@ -19,8 +19,9 @@ from agencies.models import AssessmentType, Level
 from config.govuk_forms import GovUKFormMixin
 from consent.policy import access_person, viewer_for
 from core import dates
+from duplicates import selectors as duplicate_selectors
 
-from . import duplicate_selectors, selectors, services
+from . import selectors, services
 from .models import Answer, Sensitivity
 
 
@@ -132,7 +133,7 @@ def record(request):
     if chosen is None:
         status = 400 if request.GET.get("type") else 200
         context["type_error"] = "Choose an assessment type of your agency" if status == 400 else ""
-        return render(request, "assessments/choose.html", context, status=status)
+        return render(request, "journeys/assessment_choose.html", context, status=status)
 
     questions = list(chosen.questions.all())
     # A post that saves shows nothing: its reuse is logged by the service instead.
@@ -184,4 +185,4 @@ def record(request):
         status = 400
         duplicate_selectors.log_shown(user=request.user, person=person, earlier=earlier.values())
     context.update({"chosen": chosen, "form": form, "earlier": list(earlier.values())})
-    return render(request, "assessments/record.html", context, status=status)
+    return render(request, "journeys/assessment_record.html", context, status=status)

@@ -378,7 +378,7 @@ def assessment_record(
             reused = [r for _, _, r in rows if r is not None]
             _log_reuse(actor=actor, person=subject_person, answers=reused, sources=sources)
         # Check for duplicates once the assessment is committed (never inside the transaction).
-        from .tasks import enqueue_duplicate_check
+        from duplicates.tasks import enqueue_duplicate_check
 
         transaction.on_commit(lambda: enqueue_duplicate_check(assessment.pk), robust=True)
     return assessment
@@ -400,8 +400,7 @@ def _log_reuse(*, actor, person: Person, answers: list[Answer], sources: dict[in
     basis it was open to the actor (the actor's own agency's answers are not logged)."""
     from consent.models import Category
     from consent.policy import scope_for, viewer_for
-
-    from .duplicate_selectors import log_earlier_answers
+    from duplicates.selectors import log_earlier_answers
 
     scope = scope_for(viewer_for(actor), person)
     used = []

@@ -10,11 +10,12 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consent import policy
+from consent.models import AccessLog, ConsentGrant
+from consent.selectors import grant_state
 from journeys.api import AssessmentOutputSerializer, PersonSerializer, RecordContactSerializer
 
-from . import policy, portal_selectors
-from .models import AccessLog, ConsentGrant
-from .selectors import grant_state
+from . import selectors as portal_selectors
 
 PERSON_PARAM = OpenApiParameter(
     "person", int, description="A child's id, for a parent; default: yourself.", required=False

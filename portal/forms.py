@@ -3,9 +3,8 @@
 from django import forms
 
 from config.govuk_forms import GovUKFormMixin
+from consent.models import Category, CorrectableField, InvitationChannel
 from journeys.models import Sensitivity
-
-from .models import Category, CorrectableField, InvitationChannel
 
 CATEGORY_CHOICES = [
     (Category.CONTACTS, "When other agencies met or spoke to {them}"),

@@ -16,13 +16,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, Role, Sector
-from journeys.models import Membership, Person
-from journeys.selectors import Record, person_record
-
-from . import access_log, policy
-from . import selectors as consent_selectors
-from .concerns import concerns_for_person
-from .models import (
+from concerns.services import concerns_for_person
+from consent import access_log, policy
+from consent import selectors as consent_selectors
+from consent.models import (
     AccessLog,
     AuditEvent,
     BasisKind,
@@ -36,7 +33,9 @@ from .models import (
     InvitationChannel,
     ReviewStatus,
 )
-from .receipts import what_agency_will_see
+from consent.receipts import what_agency_will_see
+from journeys.models import Membership, Person
+from journeys.selectors import Record, person_record
 
 # Why sharing with each kind of agency helps, in plain words (reading age about 9).
 WHY_IT_HELPS = {

@@ -28,12 +28,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 
 from agencies.models import Agency
-from core import dates
-from journeys.models import Contact, Person
-
-from . import policy
-from .events import record_event
-from .models import (
+from consent import policy
+from consent.events import record_event
+from consent.models import (
     ConsentGrant,
     ConsentReminder,
     CorrectableField,
@@ -45,8 +42,17 @@ from .models import (
     InvitationChannel,
     Method,
 )
-from .portal_sms import send_sms
-from .services import _governance_emails, _manager_emails, consent_grant, grant_notices_send, reviewer_emails
+from consent.services import (
+    _governance_emails,
+    _manager_emails,
+    consent_grant,
+    grant_notices_send,
+    reviewer_emails,
+)
+from core import dates
+from journeys.models import Contact, Person
+
+from .sms import send_sms
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +120,7 @@ def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation,
     Returns the invitation and, in person, the code to hand over (shown once, kept hashed).
     A code works only once a second person confirms it (invitation_code_confirm): the agency's
     other managers, or information governance where it has none, are asked by email."""
-    from .portal_selectors import invitation_channels
+    from .selectors import invitation_channels
 
     viewer = policy.viewer_for(actor)
     person = Person.objects.get(pk=person.pk)  # the record as stored, not as a page showed it
@@ -186,7 +192,7 @@ def _ask_to_confirm(invitation_id: int) -> None:
             f"{who} of {invitation.agency.name} gave a person a one-time code to open a Joined Up "
             f"portal account at {timezone.localtime(invitation.created_at):%H:%M on %d %B %Y}.\n\n"
             "The code works only once you confirm it was given properly. Check with them, then "
-            f"confirm it here:\n{_link(reverse('portal_staff:invitation_codes'))}"
+            f"confirm it here:\n{_link(reverse('portal:staff_invitation_codes'))}"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=recipients,
@@ -575,7 +581,7 @@ def _email_agency_staff(correction_id: int) -> None:
             message=(
                 f"Someone your agency recorded has asked for a correction (reference R{correction.pk}).\n\n"
                 "Sign in and open 'Corrections' to accept or decline it:\n"
-                f"{_link(reverse('portal_staff:corrections'))}"
+                f"{_link(reverse('portal:staff_corrections'))}"
             ),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=emails,
@@ -765,7 +771,7 @@ def data_export_request(*, person: Person, actor) -> DataExport:
 def data_export_build(*, export_id: int) -> DataExport | None:
     """Gather the export's content, showing progress as it goes. Idempotent: a ready export
     is left alone, and a missing one is ignored."""
-    from .portal_selectors import data_export_content
+    from .selectors import data_export_content
 
     export = DataExport.objects.select_related("requested_by").filter(pk=export_id).first()
     if export is None or export.status == ExportStatus.READY:

@@ -1,11 +1,12 @@
-"""URLs of the citizen portal (included at /my/) and of the staff pages that serve it."""
+"""URLs of the citizen portal (under /my/) and of the staff pages that serve it, in one
+namespace."""
 
-from django.urls import path
+from django.urls import include, path
 
-from . import portal_views as views
+from . import views
 
 app_name = "portal"
-urlpatterns = [
+citizen_urlpatterns = [
     path("", views.home, name="home"),
     path("journey/", views.journey, name="journey"),
     path("journey/<int:person_id>/", views.journey, name="journey_for"),
@@ -30,18 +31,16 @@ urlpatterns = [
     path("join/<str:token>/", views.join, name="join"),
 ]
 
-# Staff pages, included at the site root under their own namespace.
-staff_urlpatterns = (
-    [
-        path("people/<int:person_id>/invite/", views.invite, name="invite"),
-        path("invitation-codes/", views.invitation_codes, name="invitation_codes"),
-        path(
-            "invitation-codes/<int:invitation_id>/confirm/",
-            views.invitation_code_confirm,
-            name="invitation_code_confirm",
-        ),
-        path("corrections/", views.corrections, name="corrections"),
-        path("corrections/<int:correction_id>/", views.correction_decide, name="correction_decide"),
-    ],
-    "portal_staff",
-)
+urlpatterns = [
+    path("my/", include(citizen_urlpatterns)),
+    # Staff pages that serve the portal, at the site root.
+    path("people/<int:person_id>/invite/", views.invite, name="staff_invite"),
+    path("invitation-codes/", views.invitation_codes, name="staff_invitation_codes"),
+    path(
+        "invitation-codes/<int:invitation_id>/confirm/",
+        views.invitation_code_confirm,
+        name="staff_invitation_code_confirm",
+    ),
+    path("corrections/", views.corrections, name="staff_corrections"),
+    path("corrections/<int:correction_id>/", views.correction_decide, name="staff_correction_decide"),
+]

@@ -19,13 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from advocates import journey_map
+from concerns.services import concern_raise
 from config.govuk_forms import add_service_errors
+from consent.models import ConcernVia, ExportStatus
+from consent.receipts import receipt_lines
+from consent.services import consent_revoke
 from journeys.models import DemandType
 
-from . import portal_selectors, portal_services
-from .concerns import concern_raise
-from .models import ConcernVia, ExportStatus
-from .portal_forms import (
+from . import selectors as portal_selectors
+from . import services as portal_services
+from .forms import (
     ConcernForm,
     ConsentScopeForm,
     CorrectionForm,
@@ -36,8 +39,6 @@ from .portal_forms import (
     SetPasswordForm,
     StopSharingForm,
 )
-from .receipts import receipt_lines
-from .services import consent_revoke
 
 
 def _posted(request):
@@ -489,7 +490,7 @@ def invitation_code_confirm(request, invitation_id):
     except PermissionDenied:
         raise Http404("No such code.") from None
     messages.success(request, f"Code I{invitation.pk} is confirmed. The person can now use it.")
-    return redirect("portal_staff:invitation_codes")
+    return redirect("portal:staff_invitation_codes")
 
 
 @login_required
@@ -515,5 +516,5 @@ def correction_decide(request, correction_id):
             add_service_errors(form, error)
         else:
             messages.success(request, "Your decision is saved. The person will see it.")
-            return redirect("portal_staff:corrections")
+            return redirect("portal:staff_corrections")
     return render(request, "portal/staff_correction.html", {"correction": correction, "form": form})

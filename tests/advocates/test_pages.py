@@ -308,7 +308,7 @@ def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, ca
         DuplicateFlag.objects.create(
             earlier=a, later=b, asked_again_by=case["gp"], shared_count=5, days_apart=3, avoidable=True
         )
-    from consent.concerns import concern_raise
+    from concerns.services import concern_raise
 
     concern_raise(
         about_agency=case["gp"],
@@ -324,7 +324,7 @@ def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, ca
 
 
 def test_concern_queue_queries_do_not_grow(client, case):
-    from consent.concerns import concern_raise
+    from concerns.services import concern_raise
 
     manager = staff_user(case["gp"], Role.MANAGER)
     client.force_login(manager)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from agencies.models import Role
-from consent.concerns import (
+from concerns.services import (
     concern_acknowledge,
     concern_queue,
     concern_raise,

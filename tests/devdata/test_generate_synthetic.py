@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from consent.models import ConsentGrant
-from journeys import synthetic
+from devdata import synthetic
 from journeys.identifiers import NI_NUMBER, nhs_number_is_valid
 from journeys.models import (
     Assessment,

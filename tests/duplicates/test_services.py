@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from consent.policy import agency_could_see
-from journeys.duplicate_services import (
+from duplicates.services import (
     GrantIndex,
     duplicate_flag_review,
     duplicates_check_assessment,

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.concerns import concern_acknowledge, concern_respond
+from concerns.services import concern_acknowledge, concern_respond
 from consent.models import BreakGlass, DataExport, ExportStatus
-from consent.tasks import build_data_export
+from portal.tasks import build_data_export
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

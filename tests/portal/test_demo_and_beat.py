@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_expiry_reminder_is_a_registered_task_on_the_beat_schedule():
-    import consent.tasks  # noqa: F401 (registers the tasks)
+    import portal.tasks  # noqa: F401 (registers the tasks)
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "consent.send_expiry_reminders" in tasks
@@ -29,6 +29,6 @@ def test_the_demo_citizen_sees_a_kept_back_record_and_a_consent_ending_soon(clie
     assert "kept back to protect the caller" not in journey
     consents = client.get(reverse("portal:consents")).content.decode()
     assert "Jobcentre Plus" in consents
-    from consent.portal_services import consent_reminders_send
+    from portal.services import consent_reminders_send
 
     assert consent_reminders_send() == 1

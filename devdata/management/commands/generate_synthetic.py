@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from journeys import synthetic
+from devdata import synthetic
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from journeys import demo
+from devdata import demo
 
 
 class Command(BaseCommand):
