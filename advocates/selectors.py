@@ -14,9 +14,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, ContactType, Role, Sector
+from concerns.models import Concern
 from concerns.services import OPEN_STATUSES, concerns_for_family, hidden_from_advocate
 from consent import access_log
-from consent.models import BasisKind, Category, Concern
+from consent.models import BasisKind, Category
 from consent.policy import (
     Basis,
     Scope,
@@ -29,7 +30,8 @@ from consent.policy import (
     scopes_for_family,
     viewer_for,
 )
-from journeys.models import Assessment, Contact, DuplicateFlag, Family, FlagStatus, Membership, Person
+from duplicates.models import DuplicateFlag, FlagStatus
+from journeys.models import Assessment, Contact, Family, Membership, Person
 
 from . import costs, journey_map
 from .models import Assignment, CaseConference, ConferenceAction

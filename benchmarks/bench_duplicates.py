@@ -29,7 +29,8 @@ from django.db.models.functions import TruncDate
 
 from duplicates import services as duplicate_services
 from duplicates.detection import find_candidates
-from journeys.models import Answer, Assessment, DuplicateFlag, Family, Membership
+from duplicates.models import DuplicateFlag
+from journeys.models import Answer, Assessment, Family, Membership
 
 SAMPLES = int(os.environ.get("BENCH_DUP_SAMPLES", "300"))
 SUBSETS = [int(n) for n in os.environ.get("BENCH_DUP_SUBSETS", "250,1000,4000").split(",")]

@@ -21,8 +21,9 @@ from django.utils import timezone
 from agencies.models import Agency, Role, StaffMembership
 from consent import policy
 from consent.events import record_event
-from consent.models import Concern, ConcernStatus, ConcernVia
 from journeys.models import Contact, Family, Person
+
+from .models import Concern, ConcernStatus, ConcernVia
 
 OPEN_STATUSES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
 MAX_TEXT = 5000

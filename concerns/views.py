@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import Role
 from config.govuk_forms import GovUKFormMixin
-from consent.models import ConcernStatus
 from consent.policy import viewer_for
 
 from . import services as concerns
+from .models import ConcernStatus
 
 
 class ResponseForm(GovUKFormMixin, forms.Form):

@@ -21,8 +21,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import ApiClient, Role, Sector
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
+from portal.models import Invitation, InvitationChannel
 
-from .models import BasisKind, BreakGlass, Category, ConsentGrant, Invitation, InvitationChannel, Lapse
+from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
 
 CITIZEN = "citizen"
 

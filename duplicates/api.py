@@ -8,10 +8,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from core import dates
-from journeys.models import DuplicateFlag, FlagStatus
 
 from . import selectors as duplicate_selectors
 from . import services as duplicate_services
+from .models import DuplicateFlag, FlagStatus
 
 
 class IsManager(permissions.BasePermission):

@@ -18,7 +18,8 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from agencies.models import Agency, Role
-from journeys.models import DuplicateFlag, FlagStatus
+
+from .models import DuplicateFlag, FlagStatus
 
 
 @dataclass(frozen=True)

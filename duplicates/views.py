@@ -23,11 +23,11 @@ from agencies.models import Agency
 from config.celery import app as celery_app
 from config.govuk_forms import GovUKFormMixin
 from core import dates
-from journeys.models import FlagStatus
 
 from . import selectors as duplicate_selectors
 from . import services as duplicate_services
 from . import tasks
+from .models import FlagStatus
 
 # htmx stops polling when the answer has this status.
 HTMX_STOP_POLLING = 286

@@ -3,8 +3,10 @@
 from django import forms
 
 from config.govuk_forms import GovUKFormMixin
-from consent.models import Category, CorrectableField, InvitationChannel
+from consent.models import Category
 from journeys.models import Sensitivity
+
+from .models import CorrectableField, InvitationChannel
 
 CATEGORY_CHOICES = [
     (Category.CONTACTS, "When other agencies met or spoke to {them}"),

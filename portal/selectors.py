@@ -19,23 +19,12 @@ from agencies.models import Agency, Role, Sector
 from concerns.services import concerns_for_person
 from consent import access_log, policy
 from consent import selectors as consent_selectors
-from consent.models import (
-    AccessLog,
-    AuditEvent,
-    BasisKind,
-    BreakGlass,
-    Category,
-    ConsentGrant,
-    CorrectionRequest,
-    CorrectionStatus,
-    DataExport,
-    Invitation,
-    InvitationChannel,
-    ReviewStatus,
-)
+from consent.models import AccessLog, AuditEvent, BasisKind, BreakGlass, Category, ConsentGrant, ReviewStatus
 from consent.receipts import what_agency_will_see
 from journeys.models import Membership, Person
 from journeys.selectors import Record, person_record
+
+from .models import CorrectionRequest, CorrectionStatus, DataExport, Invitation, InvitationChannel
 
 # Why sharing with each kind of agency helps, in plain words (reading age about 9).
 WHY_IT_HELPS = {

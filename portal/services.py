@@ -30,18 +30,7 @@ from django.utils.text import slugify
 from agencies.models import Agency
 from consent import policy
 from consent.events import record_event
-from consent.models import (
-    ConsentGrant,
-    ConsentReminder,
-    CorrectableField,
-    CorrectionRequest,
-    CorrectionStatus,
-    DataExport,
-    ExportStatus,
-    Invitation,
-    InvitationChannel,
-    Method,
-)
+from consent.models import ConsentGrant, Method
 from consent.services import (
     _governance_emails,
     _manager_emails,
@@ -52,6 +41,16 @@ from consent.services import (
 from core import dates
 from journeys.models import Contact, Person
 
+from .models import (
+    ConsentReminder,
+    CorrectableField,
+    CorrectionRequest,
+    CorrectionStatus,
+    DataExport,
+    ExportStatus,
+    Invitation,
+    InvitationChannel,
+)
 from .sms import send_sms
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from advocates import journey_map
+from concerns.models import ConcernVia
 from concerns.services import concern_raise
 from config.govuk_forms import add_service_errors
-from consent.models import ConcernVia, ExportStatus
 from consent.receipts import receipt_lines
 from consent.services import consent_revoke
 from journeys.models import DemandType
@@ -39,6 +39,7 @@ from .forms import (
     SetPasswordForm,
     StopSharingForm,
 )
+from .models import ExportStatus
 
 
 def _posted(request):

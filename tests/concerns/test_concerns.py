@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from agencies.models import Role
+from concerns.models import Concern, ConcernStatus
 from concerns.services import (
     concern_acknowledge,
     concern_queue,
@@ -13,7 +14,6 @@ from concerns.services import (
     concern_respond,
     concerns_for_person,
 )
-from consent.models import Concern, ConcernStatus
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,

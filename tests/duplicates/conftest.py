@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Role
+from duplicates.models import DuplicateFlag
 from duplicates.services import duplicates_rescan
-from journeys.models import DuplicateFlag
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import (
     AgencyFactory,

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from duplicates.models import DuplicateFlag
 from duplicates.services import duplicates_rescan
-from journeys.models import DuplicateFlag
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import ConsentGrantFactory, PersonFactory
 

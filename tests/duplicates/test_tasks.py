@@ -11,7 +11,8 @@ from kombu.exceptions import OperationalError
 
 from config.celery import app
 from duplicates import tasks
-from journeys.models import Assessment, DuplicateFlag
+from duplicates.models import DuplicateFlag
+from journeys.models import Assessment
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import PersonFactory
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent.models import AccessLog
+from duplicates.models import DuplicateFlag
 from duplicates.services import duplicates_rescan
-from journeys.models import Answer, Assessment, DuplicateFlag
+from journeys.models import Answer, Assessment
 from tests.duplicates.helpers import api_body, grant, kind, record
 from tests.factories import AgencyFactory, UserFactory, staff_user
 

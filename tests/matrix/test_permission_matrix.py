@@ -26,8 +26,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import AssessmentType, Role, Sector
+from concerns.models import ConcernVia
 from concerns.services import concern_raise
-from consent.models import ConcernVia
 from duplicates.services import duplicates_check_assessment
 from journeys import services as journey_services
 from journeys.models import Answer
@@ -929,7 +929,7 @@ def test_duplicate_flags_follow_the_policy(world, request):
         assert open_to_manager or SURNAME not in text, name
         assert ("Recording agency" in text) == open_to_manager, name
     if not open_to_manager:
-        from journeys.models import DuplicateFlag
+        from duplicates.models import DuplicateFlag
 
         flag_id = DuplicateFlag.objects.get(later=later).pk
         assert client.get(reverse("duplicate-flag-detail", args=[flag_id])).status_code == 404

@@ -14,9 +14,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from agencies.models import Role
-from consent.models import AuditEvent, Invitation
+from consent.models import AuditEvent
 from journeys.models import Person
 from portal import services as portal_services
+from portal.models import Invitation
 from tests.factories import ContactFactory, PersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db

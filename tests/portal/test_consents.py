@@ -9,8 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.models import ConsentGrant, ConsentReminder, Method
+from consent.models import ConsentGrant, Method
 from portal import services as portal_services
+from portal.models import ConsentReminder
 from portal.tasks import send_expiry_reminders
 from tests.factories import ConsentGrantFactory
 

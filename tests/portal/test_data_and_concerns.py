@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from concerns.services import concern_acknowledge, concern_respond
-from consent.models import BreakGlass, DataExport, ExportStatus
+from consent.models import BreakGlass
+from portal.models import DataExport, ExportStatus
 from portal.tasks import build_data_export
 from tests.factories import staff_user
 

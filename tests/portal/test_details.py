@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from consent.models import CorrectionRequest
+from portal.models import CorrectionRequest
 
 pytestmark = pytest.mark.django_db
 
