@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency, ContactType
 from concerns.services import concern_raise
-from config.govuk_forms import add_service_errors
 from consent.policy import viewer_for
+from core.forms import add_service_errors
 from journeys.models import Family, Person
 
 from . import selectors, services

@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
-from config.govuk_forms import add_service_errors
 from consent import policy
+from core.forms import add_service_errors
 
 from . import two_step_services as services
 from .forms import TwoStepCodeForm, TwoStepResetForm

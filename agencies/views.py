@@ -1,6 +1,7 @@
 """The home page for each role, a manager's page of their agency's API clients, and the health
 check."""
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,9 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from config.celery import app as celery_app
-from config.govuk_forms import add_service_errors
 from consent.policy import family_label, manages_api_clients, viewer_for
+from core.forms import add_service_errors
 from journeys.selectors import families_visible
 
 from . import selectors, services

@@ -240,6 +240,16 @@ def concerns_for_family(*, viewer, family_id: int, person_ids) -> QuerySet[Conce
     )
 
 
+def open_concerns_for_caseload(*, viewer, family_ids, person_ids) -> QuerySet[Concern]:
+    """Open concerns raised for any of an advocate's families or their members, as the
+    advocate sees them (the caller has already scoped the families to the viewer)."""
+    return (
+        Concern.objects.filter(status__in=OPEN_STATUSES)
+        .filter(Q(subject_family_id__in=family_ids) | Q(subject_person_id__in=list(person_ids)))
+        .exclude(hidden_from_advocate(viewer))
+    )
+
+
 def concerns_for_person(*, user, person_id) -> QuerySet[Concern]:
     """For a citizen: concerns about themself or their children, or for their families."""
     viewer = policy.viewer_for(user)

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Role
-from config.govuk_forms import GovUKFormMixin
 from consent.policy import viewer_for
+from core.forms import GovUKFormMixin
 
 from . import services as concerns
 from .models import ConcernStatus

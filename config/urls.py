@@ -6,8 +6,8 @@ from rest_framework.routers import DefaultRouter
 
 from agencies import api as agencies_api
 from agencies import views as agencies_views
-from config.govuk_forms import SignInForm
 from consent import api as consent_api
+from core.forms import SignInForm
 from duplicates import api as duplicate_api
 from journeys import api as journeys_api
 from portal import api as portal_api

@@ -21,7 +21,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import ApiClient, Role, Sector
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
-from portal.models import Invitation, InvitationChannel
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
 
@@ -833,23 +832,17 @@ def confirms_invitation_codes(viewer: Viewer) -> bool:
     return reviews_break_glass(viewer)
 
 
-def invitation_codes_to_confirm(viewer: Viewer) -> QuerySet[Invitation]:
-    """Codes given in person that this viewer may confirm as the second person (rule 12): a
-    manager's for their agency, information governance's where no manager could; never a
-    code they issued themselves. Only codes still waiting and usable."""
+def invitation_codes_to_confirm(viewer: Viewer, codes: QuerySet) -> QuerySet:
+    """Of the in-person codes still waiting (`codes`, the portal's), those this viewer may
+    confirm as the second person (rule 12): a manager's for their agency, information
+    governance's where no manager could; never a code they issued themselves."""
     if viewer.is_information_governance:
-        codes = Invitation.objects.filter(for_governance=True)
+        codes = codes.filter(for_governance=True)
     elif confirms_invitation_codes(viewer):
-        codes = Invitation.objects.filter(agency_id=viewer.agency_id)
+        codes = codes.filter(agency_id=viewer.agency_id)
     else:
-        return Invitation.objects.none()
-    return codes.filter(
-        channel=InvitationChannel.IN_PERSON,
-        confirmed_at__isnull=True,
-        withdrawn_at__isnull=True,
-        accepted_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).exclude(invited_by_id=viewer.user.pk)
+        return codes.none()
+    return codes.exclude(invited_by_id=viewer.user.pk)
 
 
 def agency_could_see(

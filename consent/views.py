@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from config.govuk_forms import add_service_errors
+from core.forms import add_service_errors
 from journeys.models import Person
 from journeys.selectors import SearchRateLimited
 

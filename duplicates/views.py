@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 
+from celery import current_app as celery_app
 from celery.result import AsyncResult
 from django import forms
 from django.conf import settings
@@ -20,9 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
-from config.celery import app as celery_app
-from config.govuk_forms import GovUKFormMixin
 from core import dates
+from core.forms import GovUKFormMixin
 
 from . import selectors as duplicate_selectors
 from . import services as duplicate_services

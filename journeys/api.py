@@ -33,6 +33,7 @@ from .models import (
     Relationship,
     Sensitivity,
 )
+from .tell_us_once import reusable_answers, tell_us_once
 
 
 class IsAgencyStaff(permissions.BasePermission):
@@ -275,8 +276,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """Tell us once: for each question of the assessment type, the latest recent answer
         open to you, not withheld from the person; reuse one with
         `"answers": [{"question", "reused_from": id}]`. Showing other agencies' answers is logged."""
-        from duplicates.selectors import tell_us_once
-
         person, _ = access_person(request.user, pk)
         query = ReusableAnswersQuerySerializer(
             data=request.query_params, context=self.get_serializer_context()
@@ -454,8 +453,6 @@ class AssessmentInputSerializer(serializers.Serializer):
     def validate(self, data):
         """Resolve reused answers: only those reusable-answers lists for this type and subject
         (recent, open to the caller, not withheld), each to its own question."""
-        from duplicates.selectors import reusable_answers
-
         wanted = [a["reused_from"] for a in data["answers"] if a.get("reused_from")]
         if not wanted:
             return data

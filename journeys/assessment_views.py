@@ -16,12 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import AssessmentType, Level
-from config.govuk_forms import GovUKFormMixin
 from consent.policy import access_person, viewer_for
 from core import dates
-from duplicates import selectors as duplicate_selectors
+from core.forms import GovUKFormMixin
 
-from . import selectors, services
+from . import selectors, services, tell_us_once
 from .models import Answer, Sensitivity
 
 
@@ -137,7 +136,7 @@ def record(request):
 
     questions = list(chosen.questions.all())
     # A post that saves shows nothing: its reuse is logged by the service instead.
-    earlier = duplicate_selectors.tell_us_once(
+    earlier = tell_us_once.tell_us_once(
         user=request.user,
         question_ids=[q.pk for q in questions],
         person=person,
@@ -183,6 +182,6 @@ def record(request):
                 messages.success(request, f"{chosen.name} recorded with {len(answers)} answers{note}.")
                 return redirect(back)
         status = 400
-        duplicate_selectors.log_shown(user=request.user, person=person, earlier=earlier.values())
+        tell_us_once.log_shown(user=request.user, person=person, earlier=earlier.values())
     context.update({"chosen": chosen, "form": form, "earlier": list(earlier.values())})
     return render(request, "journeys/assessment_record.html", context, status=status)

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from config.govuk_forms import GovUKFormMixin
 from consent.models import Category
+from core.forms import GovUKFormMixin
 from journeys.models import Sensitivity
 
 from .models import CorrectableField, InvitationChannel

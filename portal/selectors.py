@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, When
+from django.db.models import Case, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -572,12 +572,23 @@ def _confirmer(user) -> policy.Viewer:
     return viewer
 
 
+def codes_waiting_for_confirmation() -> QuerySet[Invitation]:
+    """In-person codes still usable that no second person has confirmed yet."""
+    return Invitation.objects.filter(
+        channel=InvitationChannel.IN_PERSON,
+        confirmed_at__isnull=True,
+        withdrawn_at__isnull=True,
+        accepted_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
 def invitation_codes_waiting(*, user) -> list[Invitation]:
     """Codes given in person that wait for this viewer to confirm them, oldest first. Each
     carries `shown_name`: the person's name where the viewer may know them, else blank."""
     viewer = _confirmer(user)
     codes = list(
-        policy.invitation_codes_to_confirm(viewer)
+        policy.invitation_codes_to_confirm(viewer, codes_waiting_for_confirmation())
         .select_related("person", "invited_by", "agency")
         .order_by("created_at", "id")
     )
@@ -589,7 +600,9 @@ def invitation_codes_waiting(*, user) -> list[Invitation]:
 
 def invitation_code_to_confirm(*, user, invitation_id) -> Invitation:
     try:
-        return policy.invitation_codes_to_confirm(_confirmer(user)).get(pk=int(invitation_id))
+        return policy.invitation_codes_to_confirm(_confirmer(user), codes_waiting_for_confirmation()).get(
+            pk=int(invitation_id)
+        )
     except (Invitation.DoesNotExist, TypeError, ValueError):
         raise Http404("No such code.") from None
 

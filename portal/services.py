@@ -51,6 +51,7 @@ from .models import (
     Invitation,
     InvitationChannel,
 )
+from .selectors import codes_waiting_for_confirmation
 from .sms import send_sms
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,10 @@ def invitation_code_confirm(*, invitation: Invitation, actor) -> Invitation:
     viewer = policy.viewer_for(actor)
     with transaction.atomic():
         invitation = (
-            policy.invitation_codes_to_confirm(viewer).select_for_update().filter(pk=invitation.pk).first()
+            policy.invitation_codes_to_confirm(viewer, codes_waiting_for_confirmation())
+            .select_for_update()
+            .filter(pk=invitation.pk)
+            .first()
         )
         if invitation is None:
             raise PermissionDenied(

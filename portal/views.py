@@ -19,11 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from advocates import journey_map
-from concerns.models import ConcernVia
-from concerns.services import concern_raise
-from config.govuk_forms import add_service_errors
+from concerns.services import ConcernVia, concern_raise
 from consent.receipts import receipt_lines
 from consent.services import consent_revoke
+from core.forms import add_service_errors
 from journeys.models import DemandType
 
 from . import selectors as portal_selectors

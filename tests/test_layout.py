@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = [["core"], ["agencies"], ["journeys"], ["consent"], ["duplicates", "concerns", "portal", "advocates"], ["config"]]
+LAYERS = [
+    ["core"],
+    ["agencies"],
+    ["journeys"],
+    ["consent"],
+    ["duplicates", "concerns", "portal", "advocates"],
+    ["config"],
+]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}
 FEATURES = set(LAYERS[-2])
 # Demo and benchmark data may use everything, and nothing may use it.
