@@ -12,6 +12,8 @@ from duplicates import api as duplicate_api
 from journeys import api as journeys_api
 from portal import api as portal_api
 
+from . import views
+
 
 class IdRouter(DefaultRouter):
     """Every resource is looked up by an integer id, so anything else (`null,null`, `1e20`, `-1`,
@@ -46,7 +48,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", agencies_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz", agencies_views.healthz, name="healthz"),
     path(
         "sign-in/",

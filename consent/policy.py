@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from advocates.models import Assignment
 from agencies.models import ApiClient, Role, Sector
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
 
@@ -422,8 +423,6 @@ def current_memberships(at: datetime | None = None) -> QuerySet[Membership]:
 
 
 def assigned_family_ids(viewer: Viewer, at: datetime | None = None) -> QuerySet:
-    from advocates.models import Assignment
-
     day = timezone.localdate(at) if at else timezone.localdate()
     return (
         Assignment.objects.filter(advocate=viewer.user, started__lte=day)
@@ -783,29 +782,6 @@ def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, 
     if scope is None:
         raise Http404("No such person.")
     return person, scope
-
-
-def break_glass_subject(user, person_id, identifier: dict | None = None) -> Person:
-    """The person this user may open emergency access to (rule 5): one they may know of, or,
-    for agency staff, one who holds exactly this identifier (scheme and value), as an
-    identifier search finds them (rule 10). The pair is asked as an identifier search is:
-    counted against the user's limit (SearchRateLimited) and logged. A wrong pair is the same
-    404 as a missing person."""
-    viewer = viewer_for(user)
-    if identifier is not None and viewer.is_staff_member and not viewer.is_advocate:
-        from journeys.identifiers import normalise
-        from journeys.models import IdentifierScheme
-        from journeys.selectors import identifier_holders
-
-        scheme, value = str(identifier.get("scheme") or ""), str(identifier.get("value") or "")
-        if scheme not in IdentifierScheme.values:
-            raise Http404("No such person.")
-        holders = identifier_holders(user=user, terms=[(scheme, normalise(scheme, value))])
-        try:
-            return Person.objects.filter(pk__in=holders).get(pk=int(person_id))
-        except (Person.DoesNotExist, TypeError, ValueError):
-            raise Http404("No such person.") from None
-    return access_person(user, person_id)[0]
 
 
 def reviews_break_glass(viewer: Viewer) -> bool:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.forms import add_service_errors
 from journeys.models import Person
-from journeys.selectors import SearchRateLimited
+from journeys.selectors import SearchRateLimited, break_glass_subject
 
 from . import policy, selectors, services
 from .forms import BreakGlassForm, ConsentForm, ReviewForm, RevokeForm
@@ -193,7 +193,7 @@ def break_glass_new(request, person_id):
     identifier = {"scheme": data.get("scheme", ""), "value": data.get("value", "")}
     if not identifier["value"]:
         identifier = None
-    person = policy.break_glass_subject(request.user, person_id) if identifier is None else None
+    person = break_glass_subject(request.user, person_id) if identifier is None else None
     form = BreakGlassForm(
         request.POST if request.method == "POST" else None,
         max_hours=settings.BREAK_GLASS_HOURS,
@@ -203,7 +203,7 @@ def break_glass_new(request, person_id):
         fields = {k: v for k, v in form.cleaned_data.items() if k in ("reason", "hours")}
         try:
             services.break_glass_check(actor=request.user, **fields)
-            subject = person or policy.break_glass_subject(request.user, person_id, identifier)
+            subject = person or break_glass_subject(request.user, person_id, identifier)
             services.break_glass_open(subject=subject, actor=request.user, **fields)
         except ValidationError as error:
             add_service_errors(form, error)

@@ -18,6 +18,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from agencies.models import Agency, Role
+from consent.policy import assessments_open_filter, viewer_for
 
 from .models import DuplicateFlag, FlagStatus
 
@@ -38,8 +39,6 @@ class ManagerScope:
 def manager_scope(user) -> ManagerScope | None:
     """The manager's scope, read from the policy's viewer (built once a request); None for
     anyone who is not a manager."""
-    from consent.policy import viewer_for
-
     viewer = viewer_for(user)
     if viewer.role != Role.MANAGER or viewer.agency_id is None:
         return None
@@ -77,8 +76,6 @@ class FlagFilters:
 
 def _details_open(user) -> Q:
     """Flags whose earlier and later assessments the consent policy opens to this user now."""
-    from consent.policy import assessments_open_filter, viewer_for
-
     viewer = viewer_for(user)
     return assessments_open_filter(viewer, prefix="earlier__") & assessments_open_filter(
         viewer, prefix="later__"

@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
+from agencies.api_auth import ClientScopes
 from agencies.models import Agency, ApiScope, AssessmentType, ContactType, Level
-from config.api_auth import ClientScopes
 from consent.policy import access_person, family_label, own_agency_records, viewer_for, visible_persons
 from core import dates
 

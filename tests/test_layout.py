@@ -27,8 +27,17 @@ FEATURES = set(LAYERS[-2])
 DEVDATA = "devdata"
 APPS = set(RANK) | {DEVDATA}
 
-# The only imports against the order, each with its reason: (importing module, imported app).
-EXCEPTIONS: dict[tuple[str, str], str] = {}
+# The only imports against the order, each with its reason: (importing app, imported module).
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("agencies", "consent.policy"): "every role gate is the policy's; it reads agencies' models only",
+    ("journeys", "consent.policy"): "every read and write of case data is scoped by the policy (rule 11)",
+    ("journeys", "consent.models"): "the policy's words (categories, bases) name what a record shows",
+    ("journeys", "consent.access_log"): "a record shown is logged in the same request (rule 7)",
+    ("journeys", "consent.selectors"): "a person's record page lists their consent grants",
+    ("agencies", "consent.events"): "audit events live in consent until they move to core",
+    ("journeys", "consent.events"): "audit events live in consent until they move to core",
+    ("consent", "advocates.models"): "rule 3: an advocate sees only the families assigned to them",
+}
 
 
 @dataclass(frozen=True)
@@ -60,12 +69,18 @@ def _imports(module: str):
         elif isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
             dotted = ".".join([*base, node.module] if node.module else base)
-            targets = [dotted]
+            # `from consent import policy` imports the module consent.policy.
+            targets = [f"{dotted}.{a.name}" for a in node.names] if dotted in APPS else [dotted]
         else:
             continue
         for target in targets:
             if target.split(".")[0] in APPS:
                 yield Edge(module, node.lineno, target, id(node) not in top_level)
+
+
+def _module(dotted: str) -> str:
+    """The app's module an import names: `consent.policy` for `consent.policy.Viewer`."""
+    return ".".join(dotted.split(".")[:2])
 
 
 def edges() -> list[Edge]:
@@ -75,7 +90,7 @@ def edges() -> list[Edge]:
 def problem(edge: Edge) -> str | None:
     """Why this import breaks the order, or None when it keeps it."""
     source, target = edge.apps
-    if (edge.source, target) in EXCEPTIONS:
+    if (source, _module(edge.target)) in EXCEPTIONS:
         return None
     if target == DEVDATA:
         return "nothing imports the demo data"
@@ -102,14 +117,18 @@ def test_apps_import_each_other_in_one_direction_only():
 
 
 def test_no_import_inside_a_function_hides_an_edge():
-    """An import moved into a function to dodge a cycle still ties the apps; only imports that
-    the order allows anyway may sit in a function."""
-    hidden = [f"  {e.source}:{e.line} imports {e.target}" for e in edges() if e.in_function and problem(e)]
-    assert not hidden, "Function-level imports against the order:\n" + "\n".join(hidden)
+    """An import moved into a function to dodge a cycle still ties the apps: imports of other
+    apps stand at the top of the module, except in an AppConfig's ready() (apps.py)."""
+    hidden = [
+        f"  {e.source}:{e.line} imports {e.target}"
+        for e in edges()
+        if e.in_function and not e.source.endswith("/apps.py")
+    ]
+    assert not hidden, "Function-level imports of other apps:\n" + "\n".join(hidden)
 
 
 def test_every_declared_exception_is_still_needed():
-    used = {(e.source, e.apps[1]) for e in edges()}
+    used = {(e.apps[0], _module(e.target)) for e in edges()}
     assert not set(EXCEPTIONS) - used, "Exceptions no import needs any more; remove them."
 
 
