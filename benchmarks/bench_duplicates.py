@@ -40,7 +40,7 @@ NIGHTS = int(os.environ.get("BENCH_DUP_NIGHTS", "3"))
 
 def _stream(queryset) -> int:
     """Read every row of the query once through a server-side cursor, with the same compiled
-    loaders the rescan reads with (journeys.rows.fetch_rows), keeping none of them."""
+    loaders the rescan reads with (core.rows.fetch_rows), keeping none of them."""
     from psycopg.types.datetime import TimestamptzLoader
 
     sql, params = queryset.query.sql_with_params()

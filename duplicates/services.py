@@ -30,8 +30,8 @@ from agencies.models import UnitCost
 from consent import policy
 from consent.events import record_event
 from consent.models import Category, ConsentGrant
+from core.rows import fetch_rows, int_array
 from journeys.models import Assessment, Membership, Person, question_id_sets
-from journeys.rows import fetch_rows, int_array
 
 from .detection import Candidate, Item, Rules, candidates_involving, find_candidates
 from .models import DuplicateFlag, FlagStatus

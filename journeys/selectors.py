@@ -30,6 +30,7 @@ from consent.policy import (
     viewer_for,
     visible_persons,
 )
+from core.rows import fetch_rows
 
 from .identifiers import normalise, search_terms
 from .models import (
@@ -42,7 +43,6 @@ from .models import (
     Person,
     PersonIdentifier,
 )
-from .rows import fetch_rows
 
 
 @dataclass
