@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Role, StaffMembership
 from consent import policy
-from consent.events import record_event
+from core.events import record_event
 from journeys.models import Contact, Family, Person
 
 from .models import Concern, ConcernStatus, ConcernVia

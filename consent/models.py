@@ -198,26 +198,6 @@ class BreakGlass(models.Model):
         return f"Emergency access {self.pk} to {self.subject_id} by {self.user}"
 
 
-class AuditEvent(models.Model):
-    """Who changed what: one row per write a service makes, in the same transaction."""
-
-    at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    verb = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=60)
-    object_id = models.BigIntegerField()
-    detail = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self):
-        return f"{self.verb} {self.object_type} {self.object_id}"
-
-
 class ConsentLapseNotice(models.Model):
     """The one message telling a young person that a parent's grant ended with their 16th
     birthday; one row per grant keeps the nightly task idempotent."""

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from agencies.models import Agency, Role, StaffMembership
 from core import dates
+from core.events import record_event
 from journeys.models import Person, Sensitivity
 
 from . import access_log, policy
-from .events import record_event
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, ConsentLapseNotice, Method, ReviewStatus
 
 

@@ -18,6 +18,14 @@ class AddCheckForNewRows(migrations.AddConstraint):
         return None
 
 
+def _audit_events(apps):
+    """The audit events' model as this migration sees it: core's, or consent's before it moved."""
+    try:
+        return apps.get_model("core", "AuditEvent")
+    except LookupError:
+        return apps.get_model("consent", "AuditEvent")
+
+
 def repoint_moved_models(*, old_app: str, new_app: str, models: list[str]) -> migrations.RunPython:
     """The data half of moving models between apps with their tables: content types (and so
     permissions and admin history) and stored audit labels follow the models to their new app.
@@ -26,7 +34,7 @@ def repoint_moved_models(*, old_app: str, new_app: str, models: list[str]) -> mi
 
     def repoint(apps, from_app, to_app):
         content_type = apps.get_model("contenttypes", "ContentType")
-        audit_event = apps.get_model("consent", "AuditEvent")
+        audit_event = _audit_events(apps)
         for model in models:
             if content_type.objects.filter(app_label=from_app, model=model).exists():
                 content_type.objects.filter(app_label=to_app, model=model).delete()

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from agencies.models import UnitCost
 from consent import policy
-from consent.events import record_event
 from consent.models import Category, ConsentGrant
+from core.events import record_event
 from core.rows import fetch_rows, int_array
 from journeys.models import Assessment, Membership, Person, question_id_sets
 

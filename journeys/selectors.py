@@ -16,7 +16,6 @@ from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, Va
 from django.http import Http404
 
 from consent import access_log
-from consent.events import record_event
 from consent.models import BasisKind, Category
 from consent.policy import (
     Basis,
@@ -30,6 +29,7 @@ from consent.policy import (
     viewer_for,
     visible_persons,
 )
+from core.events import record_event
 from core.rows import fetch_rows
 
 from .identifiers import normalise, search_terms

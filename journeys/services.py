@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 
 from agencies.models import Agency, AssessmentType, ContactType, Question, Sector
 from consent import policy
-from consent.events import record_event
 from consent.models import Category
 from consent.policy import scope_for, viewer_for
 from core import dates
+from core.events import record_event
 
 from . import selectors
 from .identifiers import normalise, validate_identifier

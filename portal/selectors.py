@@ -19,8 +19,9 @@ from agencies.models import Agency, Role, Sector
 from concerns.services import concerns_for_person
 from consent import access_log, policy
 from consent import selectors as consent_selectors
-from consent.models import AccessLog, AuditEvent, BasisKind, BreakGlass, Category, ConsentGrant, ReviewStatus
+from consent.models import AccessLog, BasisKind, BreakGlass, Category, ConsentGrant, ReviewStatus
 from consent.receipts import what_agency_will_see
+from core.models import AuditEvent
 from journeys.models import Membership, Person
 from journeys.selectors import Record, person_record
 

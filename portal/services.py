@@ -29,7 +29,6 @@ from django.utils.text import slugify
 
 from agencies.models import Agency
 from consent import policy
-from consent.events import record_event
 from consent.models import ConsentGrant, Method
 from consent.services import (
     _governance_emails,
@@ -39,6 +38,7 @@ from consent.services import (
     reviewer_emails,
 )
 from core import dates
+from core.events import record_event
 from journeys.models import Contact, Person
 
 from .models import (

@@ -34,8 +34,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("journeys", "consent.models"): "the policy's words (categories, bases) name what a record shows",
     ("journeys", "consent.access_log"): "a record shown is logged in the same request (rule 7)",
     ("journeys", "consent.selectors"): "a person's record page lists their consent grants",
-    ("agencies", "consent.events"): "audit events live in consent until they move to core",
-    ("journeys", "consent.events"): "audit events live in consent until they move to core",
     ("consent", "advocates.models"): "rule 3: an advocate sees only the families assigned to them",
 }
 

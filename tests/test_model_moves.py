@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from concerns.models import Concern
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from duplicates.models import DuplicateFlag
 from portal.models import ConsentReminder, CorrectionRequest, DataExport, Invitation
 from tests.factories import (
@@ -31,6 +31,7 @@ BEFORE = [
     ("concerns", None),
     ("portal", None),
     ("duplicates", None),
+    ("core", None),
 ]
 MOVED = {
     "concern": ("consent", Concern),
@@ -39,6 +40,7 @@ MOVED = {
     "dataexport": ("consent", DataExport),
     "consentreminder": ("consent", ConsentReminder),
     "duplicateflag": ("journeys", DuplicateFlag),
+    "auditevent": ("consent", AuditEvent),
 }
 
 
@@ -90,8 +92,11 @@ def _old_rows(apps) -> dict[str, int]:
     concern = old("consent", "Concern").create(
         subject_person_id=person.pk, about_agency_id=agency.pk, raised_via="citizen", text="Nobody rang back"
     )
-    old("consent", "AuditEvent").create(verb="raised", object_type="consent.concern", object_id=concern.pk)
+    event = old("consent", "AuditEvent").create(
+        verb="raised", object_type="consent.concern", object_id=concern.pk
+    )
     return {
+        "auditevent": event.pk,
         "duplicateflag": flag.pk,
         "concern": concern.pk,
         "invitation": old("consent", "Invitation")

@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from agencies.models import Role
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from journeys.models import Person
 from portal import services as portal_services
 from portal.models import Invitation

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from portal.models import Invitation
 from portal.services import invitation_send
 from tests.factories import staff_user
