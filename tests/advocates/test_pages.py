@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from advocates import services
 from agencies.models import Role, Sector
-from consent.models import AccessLog, Concern
+from concerns.models import Concern
+from consent.models import AccessLog
 from journeys.models import Contact, RecordedVia
 from tests.factories import (
     AgencyFactory,
@@ -297,7 +298,7 @@ def test_advocacy_manager_assigns_and_ends(client, case):
 
 
 def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, case):
-    from journeys.models import DuplicateFlag
+    from duplicates.models import DuplicateFlag
 
     kind = AssessmentTypeFactory(agency=case["gp"])
     earlier = AssessmentFactory(subject_person=case["mum"], assessment_type=kind)
@@ -308,7 +309,7 @@ def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, ca
         DuplicateFlag.objects.create(
             earlier=a, later=b, asked_again_by=case["gp"], shared_count=5, days_apart=3, avoidable=True
         )
-    from consent.concerns import concern_raise
+    from concerns.services import concern_raise
 
     concern_raise(
         about_agency=case["gp"],
@@ -324,7 +325,7 @@ def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, ca
 
 
 def test_concern_queue_queries_do_not_grow(client, case):
-    from consent.concerns import concern_raise
+    from concerns.services import concern_raise
 
     manager = staff_user(case["gp"], Role.MANAGER)
     client.force_login(manager)

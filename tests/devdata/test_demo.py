@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from consent.models import ConsentGrant
 from consent.policy import viewer_for
-from consent.portal_services import consent_reminders_send
 from journeys.models import Assessment, Contact, Family, Person
+from portal.services import consent_reminders_send
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "synthetic-demo-pass"

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_expiry_reminder_is_a_registered_task_on_the_beat_schedule():
-    import consent.tasks  # noqa: F401 (registers the tasks)
+    import portal.tasks  # noqa: F401 (registers the tasks)
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "consent.send_expiry_reminders" in tasks
