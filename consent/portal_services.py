@@ -29,6 +29,7 @@ from django.utils.text import slugify
 
 from agencies.models import Agency
 from core import dates
+from core.outbox import outbox_enqueue
 from journeys.models import Contact, Person
 
 from . import policy
@@ -753,9 +754,7 @@ def data_export_request(*, person: Person, actor) -> DataExport:
         record_event(actor=actor, verb="data_export.requested", obj=export, person=person.pk)
         inline = export_size(person) <= settings.DATA_EXPORT_INLINE_LIMIT
         if not inline:
-            from .tasks import build_data_export
-
-            transaction.on_commit(lambda: build_data_export.delay(export.pk))
+            outbox_enqueue(task_name="consent.build_data_export", kwargs={"export_id": export.pk})
     if inline:
         data_export_build(export_id=export.pk)
         export.refresh_from_db()

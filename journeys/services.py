@@ -400,10 +400,10 @@ def assessment_record(
         if sources and subject_person is not None and getattr(actor, "is_authenticated", False):
             reused = [r for _, _, r in rows if r is not None]
             _log_reuse(actor=actor, person=subject_person, answers=reused, sources=sources)
-        # Check for duplicates once the assessment is committed (never inside the transaction).
+        # Check for duplicates: queued with the assessment, sent once it is committed.
         from .tasks import enqueue_duplicate_check
 
-        transaction.on_commit(lambda: enqueue_duplicate_check(assessment.pk), robust=True)
+        enqueue_duplicate_check(assessment.pk)
     return assessment
 
 
