@@ -381,6 +381,8 @@ INVITATION_CODE_ATTEMPTS = env.int("INVITATION_CODE_ATTEMPTS", default=5)
 SMS_EMAIL_DOMAIN = env("SMS_EMAIL_DOMAIN", default="sms.joinedup.invalid")
 CONSENT_REMINDER_DAYS = env.int("CONSENT_REMINDER_DAYS", default=30)
 DATA_EXPORT_INLINE_LIMIT = env.int("DATA_EXPORT_INLINE_LIMIT", default=300)
+# An export still being made after this long is taken to be stuck: asking again retries it.
+DATA_EXPORT_STUCK_MINUTES = env.int("DATA_EXPORT_STUCK_MINUTES", default=15)
 
 # Reference unit costs for pricing journeys (README.md, "Unit costs"); seed_demo loads this file,
 # else shared/data/unit_costs.csv beside the project when it exists.
