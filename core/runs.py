@@ -43,6 +43,12 @@ def last_finished(*, task_name: str) -> ScheduledRun | None:
     )
 
 
+def last_run_overdue(*, run: ScheduledRun | None, period: timedelta) -> bool:
+    """No run finished within the period (and a bit): what managers are warned of."""
+    grace = timedelta(minutes=settings.CATCH_UP_GRACE_MINUTES)
+    return run is None or run.started_at < timezone.now() - period - grace
+
+
 def run_by_task_id(*, task_name: str, task_id: str) -> ScheduledRun | None:
     return ScheduledRun.objects.filter(task_name=task_name, task_id=task_id).order_by("-pk").first()
 
@@ -55,10 +61,7 @@ def scheduled_runs_catch_up() -> list[str]:
     grace = timedelta(minutes=settings.CATCH_UP_GRACE_MINUTES)
     queued = []
     for task_name, period in settings.CATCH_UP_RUNS.items():
-        recent = now - period - grace
-        if ScheduledRun.objects.filter(
-            task_name=task_name, finished_at__isnull=False, started_at__gte=recent
-        ).exists():
+        if not last_run_overdue(run=last_finished(task_name=task_name), period=period):
             continue
         if ScheduledRun.objects.filter(task_name=task_name, started_at__gte=now - grace).exists():
             continue

@@ -92,6 +92,7 @@ def dashboard(request):
     scope = duplicate_selectors.require_manager(request.user)
     form = _filter_form(request)
     data = duplicate_selectors.dashboard(user=request.user, filters=form.filters())
+    last_rescan = runs.last_finished(task_name=tasks.RESCAN)  # the nightly repair, seen to have run
     return render(
         request,
         "duplicates/dashboard.html",
@@ -102,6 +103,10 @@ def dashboard(request):
             "scope": scope,
             "query": _query_without_page(request),
             "window_days": settings.DUPLICATE_WINDOW_DAYS,
+            "last_rescan": last_rescan,
+            "rescan_overdue": runs.last_run_overdue(
+                run=last_rescan, period=settings.CATCH_UP_RUNS[tasks.RESCAN]
+            ),
         },
     )
 

@@ -186,3 +186,27 @@ def test_rescan_progress_polls_until_done_and_works_without_javascript(client, p
 def test_a_made_up_task_id_is_not_found(client, partnership):
     client.force_login(partnership.reviewer)
     assert client.get(reverse("duplicates:rescan_progress", args=["not-a-task"])).status_code == 404
+
+
+def test_the_dashboard_shows_when_the_nightly_rescan_last_finished_and_warns_when_it_is_old(
+    client, partnership
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core import runs
+    from core.models import ScheduledRun
+
+    client.force_login(partnership.reviewer)
+    assert "No rescan has finished yet" in client.get(reverse("duplicates:dashboard")).content.decode()
+    tasks_name = "journeys.rescan_duplicates"
+    runs.run_finished(run=runs.run_started(task_name=tasks_name), summary={"people": 2})
+    page = client.get(reverse("duplicates:dashboard")).content.decode()
+    assert "Last rescan finished on" in page
+    assert "flags may be missing" not in page
+    two_days_ago = timezone.now() - timedelta(days=2)
+    ScheduledRun.objects.update(started_at=two_days_ago, finished_at=two_days_ago)
+    page = client.get(reverse("duplicates:dashboard")).content.decode()
+    assert "more than a day ago" in page
+    assert "flags may be missing" in page
