@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from agencies.models import Agency, AssessmentType, ContactType, Question, Sector
 from consent import policy
 from consent.events import record_event
-from core import dates
+from core import dates, limits
 
 from . import selectors
 from .identifiers import normalise, validate_identifier
@@ -243,16 +243,21 @@ def _recorder(actor, recording_agency: Agency | None):
     return None, recording_agency.pk if recording_agency is not None else None
 
 
-def _replayed(viewer, recorder_id: int, external_id: str) -> Contact | None:
-    """The contact this recording agency already stored under this external id, or None. Only
-    the caller's own agency's record can answer a replay (rule 11), and an advocate's only
-    where it is about a family assigned to them; another record under the id is an error that
-    shows nothing of it."""
-    existing = Contact.objects.filter(recording_agency_id=recorder_id, external_id=external_id).first()
+# Who a record is about (what the policy reads to scope a replay), and its name, by kind.
+_REPLAYABLE = {Contact: ("persons", "a contact"), Assessment: ("subject_person", "an assessment")}
+
+
+def _replayed(viewer, recorder_id: int, external_id: str, model):
+    """The record (a contact, an assessment) this recording agency already stored under this
+    external id, or None. Only the caller's own agency's record can answer a replay (rule 11),
+    and an advocate's only where it is about a family assigned to them; another record under
+    the id is an error that shows nothing of it."""
+    existing = model.objects.filter(recording_agency_id=recorder_id, external_id=external_id).first()
     if existing is None or viewer is None:
         return existing
-    if not policy.own_agency_records(viewer, Contact.objects.filter(pk=existing.pk), "persons").exists():
-        raise ValidationError({"external_id": "Your agency has already used this external id for a contact."})
+    subject, name = _REPLAYABLE[model]
+    if not policy.own_agency_records(viewer, model.objects.filter(pk=existing.pk), subject).exists():
+        raise ValidationError({"external_id": f"Your agency has already used this external id for {name}."})
     return existing
 
 
@@ -285,13 +290,17 @@ def contacts_record(
                         raise ValidationError({"agency": "You may record contacts for your own agency only."})
                     data["recorded_via"] = via
                 if external_id:
-                    existing = _replayed(viewer, recorder_id, external_id)
+                    existing = _replayed(viewer, recorder_id, external_id, Contact)
                     if existing is not None:
                         results.append((existing, False))
                         continue
                 data = _contact_fields(data)
                 if not persons:
                     raise ValidationError({"persons": "Choose at least one person."})
+                if len(data.get("summary") or "") > limits.LONG_TEXT:
+                    raise ValidationError(
+                        {"summary": f"The summary must be {limits.LONG_TEXT} characters or fewer."}
+                    )
                 contact = Contact(recording_agency_id=recorder_id, **data)
                 # Field checks give clear messages; the database's constraints still guard the
                 # rest, and the external id was looked up above, so skip the per-row queries.
@@ -308,7 +317,7 @@ def contacts_record(
                 # Stored a moment ago by a concurrent retry of the same request: a replay like
                 # any other. Otherwise the batch itself sent the id twice.
                 try:
-                    stored = _replayed(viewer, recorder_id, external_id) if external_id else None
+                    stored = _replayed(viewer, recorder_id, external_id, Contact) if external_id else None
                 except ValidationError as exc:
                     errors[index] = exc.message_dict
                     continue
@@ -325,7 +334,12 @@ def contacts_record(
     return results
 
 
-def assessment_record(
+def assessment_record(**fields) -> Assessment:
+    """Record an assessment and its answers (see assessment_record_once)."""
+    return assessment_record_once(**fields)[0]
+
+
+def assessment_record_once(
     *,
     assessment_type: AssessmentType,
     completed_at: datetime,
@@ -335,15 +349,24 @@ def assessment_record(
     subject_person: Person | None = None,
     subject_family: Family | None = None,
     sensitivity: str = Sensitivity.GENERAL,
+    external_id: str | None = None,
     **extra,
-) -> Assessment:
-    """Record an assessment and its answers.
+) -> tuple[Assessment, bool]:
+    """Record an assessment and its answers; returns (assessment, created). Re-sending an
+    external id the recording agency already stored (a retry, even one racing the first)
+    returns that assessment and writes nothing.
 
     Each answer is {"question": code or Question, "value", "reused_from"?: Answer}. A reused
     answer keeps its source's label: the assessment carries the most sensitive of `sensitivity`
     and its sources' labels (rule 11). A source withheld from the subject is never copied, and
     copying another agency's answers about a person writes an access-log entry (rule 7).
     """
+    agency = agency or assessment_type.agency
+    viewer, _ = _recorder(actor, agency)
+    recorder_id = viewer.agency_id if viewer is not None else agency.pk
+    external_id = external_id or None
+    if external_id and (stored := _replayed(viewer, recorder_id, external_id, Assessment)) is not None:
+        return stored, False
     asked = {q.code: q for q in assessment_type.questions.all()}
     errors = dates.field_errors(
         {
@@ -365,6 +388,11 @@ def assessment_record(
         if code not in asked:
             errors.setdefault("answers", []).append(f"{code} is not a question of this assessment.")
             continue
+        if len(str(answer["value"])) > limits.LONG_TEXT:
+            errors.setdefault("answers", []).append(
+                f"The answer to {code} must be {limits.LONG_TEXT} characters or fewer."
+            )
+            continue
         rows.append((asked[code], str(answer["value"]), answer.get("reused_from")))
     if len({q.code for q, _, _ in rows}) != len(rows):
         errors.setdefault("answers", []).append("Answer each question once.")
@@ -373,15 +401,16 @@ def assessment_record(
         errors.setdefault("answers", []).append(
             "An answer withheld from the person cannot be reused: ask the question again."
         )
+    if not rows and not errors.get("answers"):
+        errors["answers"] = "Answer at least one question."
     if errors:
         raise ValidationError(errors)
-    agency = agency or assessment_type.agency
-    viewer, _ = _recorder(actor, agency)
     with transaction.atomic():
         assessment = Assessment(
             assessment_type=assessment_type,
             agency=agency,
-            recording_agency_id=viewer.agency_id if viewer is not None else agency.pk,
+            recording_agency_id=recorder_id,
+            external_id=external_id,
             subject_person=subject_person,
             subject_family=subject_family,
             completed_at=completed_at,
@@ -390,8 +419,17 @@ def assessment_record(
             question_ids=question_ids_text((q.pk, r is not None) for q, _, r in rows),
             **extra,
         )
-        assessment.full_clean()
-        assessment.save()
+        # The external id was looked up above; a race for it is settled by the database.
+        assessment.full_clean(exclude=["external_id"])
+        try:
+            with transaction.atomic():
+                assessment.save()
+        except IntegrityError:
+            # Stored a moment ago by a concurrent retry of the same request: a replay.
+            stored = _replayed(viewer, recorder_id, external_id, Assessment) if external_id else None
+            if stored is None:
+                raise
+            return stored, False
         Answer.objects.bulk_create(
             Answer(assessment=assessment, question=q, value=v, reused_from=r) for q, v, r in rows
         )
@@ -404,7 +442,7 @@ def assessment_record(
         from .tasks import enqueue_duplicate_check
 
         enqueue_duplicate_check(assessment.pk)
-    return assessment
+    return assessment, True
 
 
 def _reused_sources(answers: Iterable[Answer]) -> dict[int, Assessment]:
