@@ -2,7 +2,6 @@
 stored assessment, even when the retry races the first request), an answer is built inside the
 transaction so a 500 commits nothing, and the API checks what the pages check."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from core.limits import LONG_TEXT
 from journeys import api as journeys_api
 from journeys.models import Assessment, Contact
 from journeys.services import assessment_record_once
+from tests.concurrency import at_once
 from tests.factories import (
     AssessmentTypeFactory,
     ContactTypeFactory,
@@ -108,32 +108,16 @@ def test_a_500_while_answering_commits_nothing(world, monkeypatch, path):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's in-memory test database locks tables")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_of_one_assessment_all_answer_with_the_one_stored(world):
-    barrier = threading.Barrier(4)
-    outcomes, errors = [], []
-
-    def send():
-        try:
-            barrier.wait()
-            outcomes.append(
-                assessment_record_once(
-                    actor=world["user"],
-                    assessment_type=world["kind"],
-                    subject_person=world["person"],
-                    completed_at=timezone.now() - timedelta(hours=1),
-                    answers=[{"question": "housing_tenure", "value": "Renting"}],
-                    external_id="retry-1",
-                )
-            )
-        except Exception as error:  # collected and asserted below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, errors = at_once(
+        lambda: assessment_record_once(
+            actor=world["user"],
+            assessment_type=world["kind"],
+            subject_person=world["person"],
+            completed_at=timezone.now() - timedelta(hours=1),
+            answers=[{"question": "housing_tenure", "value": "Renting"}],
+            external_id="retry-1",
+        )
+    )
     assert not errors
     assert sorted(created for _, created in outcomes) == [False, False, False, True]
     assert len({assessment.pk for assessment, _ in outcomes}) == 1
