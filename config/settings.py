@@ -223,6 +223,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_keepalive": True,
     "health_check_interval": 25,
     "max_retries": 1,
+    # How often a worker looks for tasks of dead workers whose visibility timeout has passed.
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=10),
+    "unacked_restore_throttle": 1,
 }
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT

@@ -20,7 +20,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from celery import current_app
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerOperationalError
@@ -93,8 +93,14 @@ def outbox_waiting(*, task_name: str, since) -> bool:
     return OutboxMessage.objects.filter(task_name=task_name, created_at__gte=since).exists()
 
 
+def _task(name: str):
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()  # autodiscovery runs by itself only in workers
+    return current_app.tasks[name]
+
+
 def _send(message: OutboxMessage) -> None:
-    task = current_app.tasks[message.task_name]
+    task = _task(message.task_name)
     if current_app.conf.task_always_eager:
         # The task runs here and now; mark it sent first, so that a task that fails (its own
         # error, logged by the commit hook) is not run again by every later relay.
@@ -145,7 +151,6 @@ class _Relayer:
             except queue.Empty:
                 message_id = None
             try:
-                close_old_connections()
                 if message_id is not None and self._paused():
                     self._behind = True  # left for the sweep
                 elif message_id is not None:
@@ -156,6 +161,8 @@ class _Relayer:
             except Exception:  # the thread must outlive a database that is briefly away
                 self._behind = True
                 logger.exception("The outbox relay failed; it will try again.")
+            finally:
+                connection.close()  # a fresh one next time: the database may have cut this one
 
 
 _relayer = _Relayer()
