@@ -79,3 +79,19 @@ def test_a_rescan_that_keeps_killing_its_worker_is_given_up():
     for _ in range(runs.MOST_STARTS):
         assert runs.run_started(task_name=RESCAN, task_id="t-1") is not None
     assert runs.run_started(task_name=RESCAN, task_id="t-1") is None
+
+
+def test_every_task_has_time_limits_below_the_visibility_timeout():
+    """Issue 14: a task that hangs is stopped, and a dead worker's task is delivered again
+    only once it cannot still be running elsewhere."""
+    app.loader.import_default_modules()
+    ours = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+    assert {"journeys.rescan_duplicates", "consent.build_data_export", "core.relay_outbox"} <= {
+        task.name for task in ours
+    }
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    for task in ours:
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert soft and hard and soft < hard < visibility, task.name
+        assert task.acks_late, task.name
