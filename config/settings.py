@@ -258,12 +258,12 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "core.relay_outbox",
         "schedule": timedelta(seconds=10),
-        "options": {"expires": 10},
+        "options": {"expire_seconds": 10},
     },
     "catch-up-scheduled-runs": {
         "task": "core.catch_up_scheduled_runs",
         "schedule": timedelta(minutes=5),
-        "options": {"expires": 300},
+        "options": {"expire_seconds": 300},
     },
 }
 # Scheduled runs caught up when none finished within their period (core.runs): beat drops a run
