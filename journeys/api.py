@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from agencies.api_auth import ClientScopes
 from agencies.models import Agency, ApiScope, AssessmentType, ContactType, Level
 from consent.policy import access_person, family_label, own_agency_records, viewer_for, visible_persons
-from core import dates
+from core import dates, limits
 
 from . import selectors, services
 from .models import (
@@ -148,6 +148,7 @@ class AssessmentOutputSerializer(serializers.ModelSerializer):
             "completed_at",
             "sensitivity",
             "answers",
+            "external_id",
         ]
 
 
@@ -348,7 +349,7 @@ class ContactInputSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(validators=[dates.HAPPENED])
     channel = serializers.ChoiceField(choices=Channel.choices)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    summary = serializers.CharField()
+    summary = serializers.CharField(max_length=limits.LONG_TEXT)
     purpose = serializers.CharField(required=False, allow_blank=True, max_length=200)
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=200)
     demand_type = serializers.ChoiceField(choices=DemandType.choices, required=False)
@@ -383,12 +384,13 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         serializer.is_valid(raise_exception=True)
         items = serializer.validated_data if many else [serializer.validated_data]
+        # Answered from inside the transaction: a failure before the answer is ready commits nothing.
         with transaction.atomic():
             results = services.contacts_record(
                 items=[{**item, "recorded_by": request.user} for item in items], actor=request.user
             )
+            body = ContactOutputSerializer([c for c, _ in results], many=True).data
         created = any(made for _, made in results)
-        body = ContactOutputSerializer([c for c, _ in results], many=True).data
         return Response(
             body if many else body[0], status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -399,7 +401,7 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class AnswerInputSerializer(serializers.Serializer):
     question = serializers.CharField()
-    value = serializers.CharField(allow_blank=True, required=False)
+    value = serializers.CharField(allow_blank=True, required=False, max_length=limits.LONG_TEXT)
     reused_from = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -421,7 +423,14 @@ class AssessmentInputSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(required=False, allow_null=True, validators=[dates.HAPPENED])
     completed_at = serializers.DateTimeField(validators=[dates.HAPPENED])
     sensitivity = serializers.ChoiceField(choices=Sensitivity.choices, required=False)
-    answers = AnswerInputSerializer(many=True)
+    answers = AnswerInputSerializer(many=True, allow_empty=False)
+    external_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=100,
+        help_text="Your agency's own id: sending it again answers 200 with the stored assessment.",
+    )
 
     def validate_assessment_type(self, value):
         viewer = viewer_for(self.context["request"].user)
@@ -477,5 +486,10 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = AssessmentInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        assessment = services.assessment_record(actor=request.user, **serializer.validated_data)
-        return Response(AssessmentOutputSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        # Answered from inside the transaction: a failure before the answer is ready commits nothing.
+        with transaction.atomic():
+            assessment, created = services.assessment_record_once(
+                actor=request.user, **serializer.validated_data
+            )
+            body = AssessmentOutputSerializer(assessment).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
