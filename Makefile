@@ -7,13 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: run test lint format bench assets install migrate seed clean
+.PHONY: run test lint format bench assets install migrate seed clean schemathesis
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +39,10 @@ run: install assets seed
 
 test: install assets
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# Schemathesis over the OpenAPI against a live server, as staff, manager and citizen (.ci/run runs it).
+schemathesis: install
+	.ci/schemathesis
 
 lint: install
 	$(BIN)/ruff check .
