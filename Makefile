@@ -9,7 +9,8 @@ export DEBUG ?= 1
 
 .PHONY: run test lint format bench assets install migrate seed clean schemathesis
 
-$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+# The development pins include the production ones (requirements-dev.lock starts with -r).
+$(STAMP): requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -38,15 +39,17 @@ run: install assets seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install assets
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --no-migrations $(PYTEST_ARGS)
 
 # Schemathesis over the OpenAPI against a live server, as staff, manager and citizen (.ci/run runs it).
 schemathesis: install
 	.ci/schemathesis
 
+# Fast checks CI runs before the tests: lint, formatting, and no model change without its migration.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
 	$(BIN)/ruff format .

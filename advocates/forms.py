@@ -6,7 +6,7 @@ from django import forms
 
 from agencies.models import Agency, ContactType
 from config.govuk_forms import GovUKFormMixin
-from core import dates
+from core import dates, limits
 from journeys.models import Channel, DemandType
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
@@ -62,7 +62,7 @@ class ContactLogForm(GovUKFormMixin, forms.Form):
     )
     summary = forms.CharField(
         label="Summary",
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter a short summary of what happened"},
     )
@@ -149,7 +149,7 @@ class ConferenceForm(GovUKFormMixin, forms.Form):
     family_absent_reason = forms.CharField(
         label="If nobody from the family is attending, why not?",
         required=False,
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     agencies = forms.ModelMultipleChoiceField(
@@ -161,17 +161,17 @@ class ConferenceForm(GovUKFormMixin, forms.Form):
     attendee_names = forms.CharField(
         label="Names of the people attending from agencies (optional)",
         required=False,
-        max_length=1000,
+        max_length=limits.SHORT_TEXT,
         help_text="One a line, as 'Agency: Name', for example 'District Housing Options: Kwame Mensah'.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     agenda = forms.CharField(
-        label="Agenda", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        label="Agenda", required=False, max_length=limits.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3})
     )
     outcome = forms.CharField(
         label="Outcome (optional; add it after the meeting)",
         required=False,
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -201,7 +201,7 @@ class ConferenceForm(GovUKFormMixin, forms.Form):
 class ActionForm(GovUKFormMixin, forms.Form):
     description = forms.CharField(
         label="Action",
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Enter what is to be done"},
     )
@@ -233,7 +233,7 @@ class ActionForm(GovUKFormMixin, forms.Form):
 class OutcomeForm(GovUKFormMixin, forms.Form):
     outcome = forms.CharField(
         label="Outcome",
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Enter the outcome of the conference"},
     )
@@ -248,20 +248,10 @@ class ConcernForm(GovUKFormMixin, forms.Form):
     )
     text = forms.CharField(
         label="What is the concern?",
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         help_text="The agency's managers will read this and answer. The family will see their answer.",
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Enter what the concern is"},
-    )
-
-
-class ConcernResponseForm(GovUKFormMixin, forms.Form):
-    response = forms.CharField(
-        label="Your response",
-        max_length=5000,
-        help_text="The family will see this.",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Enter your response to the concern"},
     )
 
 

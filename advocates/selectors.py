@@ -617,7 +617,7 @@ def _log_journey_access(*, user, viewer, journey: Journey, shown_via: dict[int, 
             subject_id=person.pk,
             shown=f"Family journey: {words}",
             withheld_shown=withheld,
-            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+            bases=bases,
         )
 
 
@@ -676,7 +676,7 @@ def log_contacts_shown(*, user, scopes: dict[int, Scope], contacts: list[Contact
             subject_id=person_id,
             shown=f"{what}: {len(told)} contacts from {len({c.agency_id for c in told})} agencies",
             withheld_shown=len(shown) - len(told),
-            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+            bases=bases,
         )
 
 
@@ -719,11 +719,6 @@ def contact_to_copy(*, user, scopes: dict[int, Scope], contact_id) -> Contact | 
         return None
     found = _scoped_contacts(scopes, [contact_id])
     return _with_notes_visible(user=user, scopes=scopes, contacts=list(found.values()))[0]
-
-
-def advocacy_agency_for(user) -> Agency | None:
-    viewer = viewer_for(user)
-    return Agency.objects.filter(pk=viewer.agency_id).first() if viewer.agency_id else None
 
 
 # Assignments (advocacy managers) ---------------------------------------------------------

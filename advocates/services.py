@@ -13,14 +13,11 @@ from django.utils import timezone
 from agencies.models import Agency, ContactType, Role, Sector, StaffMembership
 from consent import policy
 from consent.events import record_event
-from core import dates
+from core import dates, limits
 from journeys import services as journey_services
 from journeys.models import Channel, Contact, DemandType, Family, Person, RecordedVia
 
 from .models import Assignment, CaseConference, ConferenceAction, ConferenceAttendee
-
-MAX_TEXT = 5000
-
 
 # Who may do what --------------------------------------------------------------------------
 
@@ -139,8 +136,8 @@ def contact_log(
         errors["occurred_at"] = "The date and time must be now or in the past."
     if not (summary or "").strip():
         errors["summary"] = "Enter a short summary of what happened."
-    elif len(summary) > MAX_TEXT:
-        errors["summary"] = f"The summary must be {MAX_TEXT} characters or fewer."
+    elif len(summary) > limits.LONG_TEXT:
+        errors["summary"] = f"The summary must be {limits.LONG_TEXT} characters or fewer."
     if channel not in Channel.values:
         errors["channel"] = "Choose how the contact happened."
     if demand_type not in DemandType.values:

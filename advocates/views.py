@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency, ContactType
-from config.govuk_forms import add_service_errors
+from config.govuk_forms import service_errors_on
 from consent.concerns import concern_raise
 from consent.policy import viewer_for
 from journeys.models import Family, Person
@@ -145,29 +145,27 @@ def contact_new(request, family_id):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.contact_log(
-                    family=family,
-                    agency=data["agency"],
-                    persons=list(data["persons"]),
-                    contact_type=data["contact_type"],
-                    occurred_at=data["occurred_at"],
-                    channel=data["channel"],
-                    summary=data["summary"],
-                    demand_type=data["demand_type"],
-                    duration_minutes=data.get("duration_minutes"),
-                    actor=request.user,
-                )
+                with service_errors_on(form):
+                    services.contact_log(
+                        family=family,
+                        agency=data["agency"],
+                        persons=list(data["persons"]),
+                        contact_type=data["contact_type"],
+                        occurred_at=data["occurred_at"],
+                        channel=data["channel"],
+                        summary=data["summary"],
+                        demand_type=data["demand_type"],
+                        duration_minutes=data.get("duration_minutes"),
+                        actor=request.user,
+                    )
+                    messages.success(
+                        request,
+                        f"Contact with {data['agency'].name} on "
+                        f"{timezone.localtime(data['occurred_at']):%-d %B %Y} recorded",
+                    )
+                    return redirect(reverse("advocates:journey", args=[family.pk]) + "#timeline")
             except PermissionDenied:
                 raise Http404("No such family.") from None
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Contact with {data['agency'].name} on "
-                    f"{timezone.localtime(data['occurred_at']):%-d %B %Y} recorded",
-                )
-                return redirect(reverse("advocates:journey", args=[family.pk]) + "#timeline")
     else:
         initial = {
             "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
@@ -224,24 +222,22 @@ def conference_new(request, family_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            conference = services.conference_record(
-                family=family,
-                held_at=data["held_at"],
-                place=data["place"],
-                family_members=list(data["family_members"]),
-                family_absent_reason=data["family_absent_reason"],
-                agency_attendees=form.agency_attendees(),
-                agenda=data["agenda"],
-                outcome=data["outcome"],
-                actor=request.user,
-            )
+            with service_errors_on(form):
+                conference = services.conference_record(
+                    family=family,
+                    held_at=data["held_at"],
+                    place=data["place"],
+                    family_members=list(data["family_members"]),
+                    family_absent_reason=data["family_absent_reason"],
+                    agency_attendees=form.agency_attendees(),
+                    agenda=data["agenda"],
+                    outcome=data["outcome"],
+                    actor=request.user,
+                )
+                messages.success(request, "Case conference recorded")
+                return redirect("advocates:conference", conference.pk)
         except PermissionDenied:
             raise Http404("No such family.") from None
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Case conference recorded")
-            return redirect("advocates:conference", conference.pk)
     return render(request, "advocates/conference_form.html", {"form": form, "family": family})
 
 
@@ -269,7 +265,7 @@ def conference_detail(request, conference_id):
             if "add_action" in request.POST:
                 action_form = ActionForm(request.POST, members=members, agencies=agencies, prefix="action")
                 if action_form.is_valid():
-                    try:
+                    with service_errors_on(action_form):
                         services.action_add(
                             conference=conference,
                             description=action_form.cleaned_data["description"],
@@ -277,23 +273,17 @@ def conference_detail(request, conference_id):
                             actor=request.user,
                             **action_form.owner_kwargs(),
                         )
-                    except ValidationError as exc:
-                        add_service_errors(action_form, exc)
-                    else:
                         messages.success(request, "Action added")
                         return redirect("advocates:conference", conference.pk)
             elif "record_outcome" in request.POST:
                 outcome_form = OutcomeForm(request.POST, prefix="outcome")
                 if outcome_form.is_valid():
-                    try:
+                    with service_errors_on(outcome_form):
                         services.conference_record_outcome(
                             conference=conference,
                             outcome=outcome_form.cleaned_data["outcome"],
                             actor=request.user,
                         )
-                    except ValidationError as exc:
-                        add_service_errors(outcome_form, exc)
-                    else:
                         messages.success(request, "Outcome saved")
                         return redirect("advocates:conference", conference.pk)
         except PermissionDenied:
@@ -359,7 +349,7 @@ def concern_new(request, family_id):
         initial["about_agency"] = contact.agency
     form = ConcernForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             concern_raise(
                 about_agency=form.cleaned_data["about_agency"],
                 about_contact=contact,
@@ -368,9 +358,6 @@ def concern_new(request, family_id):
                 text=form.cleaned_data["text"],
                 actor=request.user,
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
             messages.success(
                 request, f"Concern sent to the managers of {form.cleaned_data['about_agency'].name}"
             )
@@ -394,20 +381,16 @@ def assignments(request):
             form.add_error("reference", "No family has this reference")
         else:
             try:
-                services.assignment_start(
-                    advocate=form.cleaned_data["advocate"], family=family, actor=request.user
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
+                with service_errors_on(form):
+                    services.assignment_start(
+                        advocate=form.cleaned_data["advocate"], family=family, actor=request.user
+                    )
+                    advocate = form.cleaned_data["advocate"]
+                    name = advocate.get_full_name() or advocate.username
+                    messages.success(request, f"Family {family.reference} assigned to {name}")
+                    return redirect("advocates:assignments")
             except PermissionDenied:
                 raise Http404("Not found.") from None
-            else:
-                advocate = form.cleaned_data["advocate"]
-                messages.success(
-                    request,
-                    f"Family {family.reference} assigned to {advocate.get_full_name() or advocate.username}",
-                )
-                return redirect("advocates:assignments")
     return render(
         request,
         "advocates/assignments.html",
@@ -430,18 +413,17 @@ def assignment_change(request, assignment_id):
     form = ReassignForm(request.POST or None, advocates=advocates.exclude(pk=assignment.advocate_id))
     if request.method == "POST":
         try:
-            if "end" in request.POST:
-                services.assignment_end(assignment=assignment, actor=request.user)
-                messages.success(request, f"Assignment to family {assignment.family.reference} ended")
-                return redirect("advocates:assignments")
-            if form.is_valid():
-                services.assignment_reassign(
-                    assignment=assignment, to_advocate=form.cleaned_data["advocate"], actor=request.user
-                )
-                messages.success(request, f"Family {assignment.family.reference} reassigned")
-                return redirect("advocates:assignments")
-        except ValidationError as exc:
-            add_service_errors(form, exc)
+            with service_errors_on(form):
+                if "end" in request.POST:
+                    services.assignment_end(assignment=assignment, actor=request.user)
+                    messages.success(request, f"Assignment to family {assignment.family.reference} ended")
+                    return redirect("advocates:assignments")
+                if form.is_valid():
+                    services.assignment_reassign(
+                        assignment=assignment, to_advocate=form.cleaned_data["advocate"], actor=request.user
+                    )
+                    messages.success(request, f"Family {assignment.family.reference} reassigned")
+                    return redirect("advocates:assignments")
         except PermissionDenied:
             raise Http404("Not found.") from None
     return render(request, "advocates/assignment_change.html", {"assignment": assignment, "form": form})

@@ -8,7 +8,7 @@ import django_otp
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
-from config.govuk_forms import add_service_errors
+from config.govuk_forms import service_errors_on
 from consent import policy
 
 from . import two_step_services as services
@@ -42,11 +42,8 @@ def verify(request):
         return redirect("two_step:set_up")
     form = TwoStepCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             device = services.two_step_check(user=request.user, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             django_otp.login(request, device)
             return redirect(_next_page(request))
     return render(request, "two_step/verify.html", {"form": form, "next": _next_page(request)})
@@ -70,11 +67,8 @@ def set_up(request):
     form = TwoStepCodeForm(request.POST if request.method == "POST" else None)
     form.fields["code"].help_text = "The 6-digit code your app shows now."
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             device, codes = services.two_step_set_up(user=request.user, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             django_otp.login(request, device)
             return _codes_page(request, codes, set_up=True)
     secret = b32encode(device.bin_key).decode()
@@ -131,10 +125,7 @@ def reset(request):
         raise Http404("No such page.")
     form = TwoStepResetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             account = services.two_step_reset(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             return render(request, "two_step/reset.html", {"form": TwoStepResetForm(), "done": account})
     return render(request, "two_step/reset.html", {"form": form})

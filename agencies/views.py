@@ -3,7 +3,7 @@ check."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.celery import app as celery_app
-from config.govuk_forms import add_service_errors
+from config.govuk_forms import service_errors_on
 from consent.policy import family_label, manages_api_clients, viewer_for
 from journeys.selectors import families_visible
 
@@ -54,11 +54,8 @@ def api_clients(request):
     _managers_only(request)
     form = ApiClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             client, token = services.api_client_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             return _clients_page(request, ApiClientForm(), new_client=client, token=token)
     return _clients_page(request, form)
 

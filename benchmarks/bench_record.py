@@ -25,15 +25,17 @@ from django.utils import timezone
 from agencies.models import Agency, AssessmentType, ContactType, Question, Role, Sector, StaffMembership
 from consent.models import ConsentGrant
 from journeys.models import Answer, Assessment, Contact, Person
+from journeys.selectors import CONTACT_FIELDS
 
 CONTACTS = int(os.environ.get("BENCH_RECORD_CONTACTS", "500"))
 AGENCIES = 8
 RUNS = int(os.environ.get("BENCH_RECORD_RUNS", "40"))
 
+# The floor's columns, in the order of the API's contact fields (CONTACT_FIELDS).
 FLOOR_SQL = """
-SELECT c.id, c.occurred_at, c.channel, c.duration_minutes, c.summary, c.purpose, c.outcome,
-       c.demand_type, c.sensitivity, c.recorded_via, c.external_id, c.family_id,
-       a.code, a.id, r.code, r.id, t.code
+SELECT c.id, c.family_id, a.code, a.id, r.code, r.id, t.code, c.occurred_at, c.channel,
+       c.duration_minutes, c.summary, c.purpose, c.outcome, c.demand_type, c.sensitivity,
+       c.recorded_via, c.external_id
 FROM journeys_contact c
 JOIN journeys_contact_persons cp ON cp.contact_id = c.id
 JOIN agencies_agency a ON a.id = c.agency_id
@@ -42,25 +44,6 @@ JOIN agencies_contacttype t ON t.id = c.contact_type_id
 WHERE cp.person_id = %s
 ORDER BY c.occurred_at DESC, c.id DESC
 """
-FLOOR_COLUMNS = [
-    "id",
-    "occurred_at",
-    "channel",
-    "duration_minutes",
-    "summary",
-    "purpose",
-    "outcome",
-    "demand_type",
-    "sensitivity",
-    "recorded_via",
-    "external_id",
-    "family",
-    "agency",
-    "agency_id",
-    "recording_agency",
-    "recording_agency_id",
-    "contact_type",
-]
 
 
 class Rollback(Exception):
@@ -162,7 +145,7 @@ def main() -> None:
             def floor():
                 with connection.cursor() as cursor:
                     cursor.execute(FLOOR_SQL, [person.pk])
-                    rows = [dict(zip(FLOOR_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+                    rows = [dict(zip(CONTACT_FIELDS, row, strict=True)) for row in cursor.fetchall()]
                 assert len(rows) == CONTACTS
                 return json.dumps({"contacts": rows}, default=str)
 

@@ -1,5 +1,7 @@
 """GOV.UK Design System classes for Django form widgets, so every form looks and reads alike."""
 
+from contextlib import contextmanager
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -51,6 +53,17 @@ def add_service_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         for message in errors:
             form.add_error(field if field in form.fields else None, message)
+
+
+@contextmanager
+def service_errors_on(form):
+    """Run a form's service call: a ValidationError it raises goes on the form (see
+    add_service_errors) and the rest of the block is skipped, so the view goes on to show the
+    form again with the GOV.UK error summary. One place for what every form page does."""
+    try:
+        yield
+    except ValidationError as error:
+        add_service_errors(form, error)
 
 
 class SignInForm(GovUKFormMixin, AuthenticationForm):

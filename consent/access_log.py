@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +22,9 @@ from django.utils import timezone
 
 from .events import record_event
 from .models import AccessLog, AccessLogHead
+
+if TYPE_CHECKING:
+    from .policy import Basis
 
 GENESIS = "0" * 64
 ANCHOR_FILE = "access-log-anchors.jsonl"
@@ -83,9 +88,12 @@ def records_told(contacts, assessments) -> tuple[str, int]:
     return words, len(contacts) - len(told) + len(assessments) - len(told_assessments)
 
 
-def append(*, user, agency_id, role, subject_id, shown, bases, withheld_shown: int = 0) -> AccessLog:
+def append(
+    *, user, agency_id, role, subject_id, shown, bases: Iterable[Basis], withheld_shown: int = 0
+) -> AccessLog:
     """Add one entry at the end of the chain. The head row is locked until the transaction
-    ends, so two writers can never both link to the same previous entry.
+    ends, so two writers can never both link to the same previous entry. The bases are kept
+    in one order (kind, then reference), so the same reasons always read and hash alike.
 
     The HMAC is computed here, between reading the head and writing the entry, rather than
     by pgcrypto inside one statement: Django binds parameters on the client, into the
@@ -104,7 +112,7 @@ def append(*, user, agency_id, role, subject_id, shown, bases, withheld_shown: i
         subject_id=subject_id,
         shown=shown,
         withheld_shown=withheld_shown,
-        bases=bases,
+        bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
     )
     with transaction.atomic():
         entry.prev_hash = _locked_head().last_hash

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from agencies.models import Agency
 from config.api_auth import ClientScopes
-from core import dates
+from core import dates, limits
 from journeys.models import IdentifierScheme, Sensitivity
 from journeys.selectors import SearchRateLimited
 
@@ -47,7 +47,7 @@ class ConsentInputSerializer(serializers.Serializer):
 
 
 class RevokeInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=limits.SHORT_TEXT, default="")
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -137,7 +137,7 @@ class IdentifierSerializer(serializers.Serializer):
 
 
 class BreakGlassInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=limits.REASON_TEXT)
     hours = serializers.IntegerField(required=False, min_value=1)
     identifier = IdentifierSerializer(
         required=False,

@@ -4,7 +4,6 @@ consent.concerns; included from config/urls.py under the 'concerns' namespace.""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,7 +11,8 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import Role
-from config.govuk_forms import GovUKFormMixin
+from config.govuk_forms import GovUKFormMixin, service_errors_on
+from core import limits
 
 from . import concerns
 from .models import ConcernStatus
@@ -22,7 +22,7 @@ from .policy import viewer_for
 class ResponseForm(GovUKFormMixin, forms.Form):
     response = forms.CharField(
         label="Your response",
-        max_length=concerns.MAX_TEXT,
+        max_length=limits.LONG_TEXT,
         help_text="The family will see this.",
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Enter your response to the concern"},
@@ -42,7 +42,7 @@ def queue(request):
     if status and status not in ConcernStatus.values:
         status = ""
     items = concerns.concern_queue(user=request.user, status=status or None)
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    page = Paginator(items, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "concerns/queue.html",
@@ -55,9 +55,16 @@ def queue(request):
 def detail(request, concern_id):
     _require_manager(request)
     concern = concerns.concern_for_manager(user=request.user, concern_id=concern_id)
-    form = ResponseForm(request.POST if "respond" in request.POST else None)
+    # Bound on every POST, so a refused acknowledgement or closing can show its reason; left
+    # empty, the response is asked for only when it is what was sent.
+    acting = request.method == "POST" and "respond" not in request.POST
+    form = ResponseForm(
+        request.POST if request.method == "POST" else None,
+        empty_permitted=acting,
+        use_required_attribute=not acting,
+    )
     if request.method == "POST":
-        try:
+        with service_errors_on(form):
             if "acknowledge" in request.POST:
                 concerns.concern_acknowledge(concern=concern, actor=request.user)
                 messages.success(request, "Concern acknowledged: the family can see you are looking into it")
@@ -72,11 +79,6 @@ def detail(request, concern_id):
                 )
                 messages.success(request, "Response sent: the family can now read it")
                 return redirect("concerns:detail", concern.pk)
-        except ValidationError as exc:
-            form = ResponseForm(request.POST)
-            form.is_valid()
-            for message in exc.messages:
-                form.add_error("response" if "response" in form.fields else None, message)
     return render(request, "concerns/detail.html", {"concern": concern, "form": form})
 
 

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, Role, StaffMembership
+from core import limits
 from journeys.models import Contact, Family, Person
 
 from . import policy
@@ -26,7 +27,6 @@ from .events import record_event
 from .models import Concern, ConcernStatus, ConcernVia
 
 OPEN_STATUSES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
-MAX_TEXT = 5000
 
 
 def _family_ids_of(person_id: int) -> set[int]:
@@ -103,8 +103,8 @@ def concern_raise(
         errors["about_contact"] = "The contact was with a different agency."
     if not text:
         errors["text"] = "Enter what the concern is."
-    elif len(text) > MAX_TEXT:
-        errors["text"] = f"The concern must be {MAX_TEXT} characters or fewer."
+    elif len(text) > limits.LONG_TEXT:
+        errors["text"] = f"The concern must be {limits.LONG_TEXT} characters or fewer."
     if raised_via not in ConcernVia.values:
         errors["raised_via"] = "Say who raised the concern."
     if (subject_person is None) == (subject_family is None):
@@ -166,8 +166,8 @@ def concern_respond(*, concern: Concern, response: str, actor) -> Concern:
     response = (response or "").strip()
     if not response:
         raise ValidationError({"response": "Enter your response to the concern."})
-    if len(response) > MAX_TEXT:
-        raise ValidationError({"response": f"The response must be {MAX_TEXT} characters or fewer."})
+    if len(response) > limits.LONG_TEXT:
+        raise ValidationError({"response": f"The response must be {limits.LONG_TEXT} characters or fewer."})
     with transaction.atomic():
         concern = _locked_for_manager(concern, actor)
         if concern.status == ConcernStatus.CLOSED:

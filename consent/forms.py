@@ -4,7 +4,7 @@ from django import forms
 
 from agencies.models import Agency
 from config.govuk_forms import GovUKFormMixin
-from core import dates
+from core import dates, limits
 from journeys.models import Sensitivity
 
 from .models import Category, Method, ReviewStatus
@@ -64,7 +64,7 @@ class ConsentForm(GovUKFormMixin, forms.Form):
 class RevokeForm(GovUKFormMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
+        max_length=limits.SHORT_TEXT,
         label="Why is consent being withdrawn?",
         help_text="For example, what the person said. They will see this.",
         error_messages={"required": "Enter the reason the person gave."},
@@ -74,7 +74,7 @@ class RevokeForm(GovUKFormMixin, forms.Form):
 class BreakGlassForm(GovUKFormMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         label="Why do you need emergency access?",
         help_text=(
             "Write a full sentence: what has happened and what you need to know. "
@@ -104,7 +104,7 @@ class ReviewForm(GovUKFormMixin, forms.Form):
     )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         label="Note",
         error_messages={"required": "Write a note saying why."},
     )

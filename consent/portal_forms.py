@@ -3,6 +3,7 @@
 from django import forms
 
 from config.govuk_forms import GovUKFormMixin
+from core import limits
 from journeys.models import Sensitivity
 
 from .models import Category, CorrectableField, InvitationChannel
@@ -38,10 +39,6 @@ class ConsentScopeForm(GovUKFormMixin, forms.Form):
 
     def clean_labels(self):
         return [Sensitivity.GENERAL, *self.cleaned_data["labels"]]
-
-
-class ConfirmForm(GovUKFormMixin, forms.Form):
-    """A button with nothing to fill in."""
 
 
 class DetailsForm(GovUKFormMixin, forms.Form):
@@ -87,7 +84,7 @@ class CorrectionForm(GovUKFormMixin, forms.Form):
     )
     explanation = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         label="Anything else they should know (optional)",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -112,7 +109,7 @@ class DecisionForm(GovUKFormMixin, forms.Form):
     )
     reason = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         label="Reason",
         help_text="Needed when you decline. The person will read it, so use plain words.",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -126,7 +123,7 @@ class ConcernForm(GovUKFormMixin, forms.Form):
         error_messages={"required": "Choose the agency your concern is about."},
     )
     text = forms.CharField(
-        max_length=5000,
+        max_length=limits.LONG_TEXT,
         label="What is your concern?",
         help_text="Say what happened and what you would like them to do.",
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -204,7 +201,7 @@ class SetPasswordForm(GovUKFormMixin, forms.Form):
 class StopSharingForm(GovUKFormMixin, forms.Form):
     reason = forms.CharField(
         required=False,
-        max_length=1000,
+        max_length=limits.SHORT_TEXT,
         label="Why are you stopping? (optional)",
         help_text="You do not have to say. The agency will see what you write.",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -572,7 +572,7 @@ def invite_page(*, user, person_id) -> tuple[Person, list[str]]:
             role=scope.viewer.role,
             subject_id=person.pk,
             shown="contact details, to invite them to the portal",
-            bases=[basis.as_dict()],
+            bases=[basis],
         )
     return person, channels
 

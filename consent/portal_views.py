@@ -19,7 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from advocates import journey_map
-from config.govuk_forms import add_service_errors
+from config.govuk_forms import add_service_errors, service_errors_on
+from core import limits
 from journeys.models import DemandType
 
 from . import portal_selectors, portal_services
@@ -148,7 +149,7 @@ def consent_choose(request, person_id, agency_id):
         initial = {"categories": grant.categories, "labels": [lb for lb in grant.labels if lb != "general"]}
     form = ConsentScopeForm(_posted(request), initial=initial, them=them, their=their)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             new = portal_services.portal_consent_give(
                 subject=person,
                 agency=agency,
@@ -156,9 +157,6 @@ def consent_choose(request, person_id, agency_id):
                 labels=form.cleaned_data["labels"],
                 actor=request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, f"{agency.name} can now see what you chose. Here is your receipt.")
             return redirect("portal:consent_receipt", new.pk)
     why = portal_selectors.WHY_IT_HELPS.get(agency.sector, portal_selectors.WHY_IT_HELPS_DEFAULT)
@@ -176,15 +174,12 @@ def consent_stop(request, grant_id):
         return redirect("portal:consent_receipt", grant.pk)
     form = StopSharingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             consent_revoke(
                 grant=grant,
                 actor=request.user,
                 reason=form.cleaned_data["reason"] or "Stopped online by the person.",
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(
                 request, f"{grant.agency.name} can no longer see your record. Here is your receipt."
             )
@@ -222,7 +217,7 @@ def consent_receipt(request, grant_id):
 def who_looked(request, person_id=None):
     person = portal_selectors.my_person(user=request.user, person_id=person_id)
     glasses, log = portal_selectors.who_looked(user=request.user, person=person)
-    page = Paginator(log, 25).get_page(request.GET.get("page"))
+    page = Paginator(log, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     context = _people_context(request, person, "portal:who_looked_for")
     context.update(
         {
@@ -250,13 +245,10 @@ def details(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             changed = portal_services.person_details_change(
                 person=person, actor=request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             if changed:
                 messages.success(
                     request, "Your details are changed. Agencies will see the new ones from now on."
@@ -281,11 +273,8 @@ def correction_new(request):
     person = portal_selectors.my_person(user=request.user)
     form = CorrectionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             portal_services.correction_request(person=person, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, "We have sent your request. The agency will accept or decline it.")
             return redirect("portal:details")
     return render(request, "portal/correction_new.html", {"person": person, "form": form})
@@ -311,7 +300,7 @@ def concern_new(request):
     form = ConcernForm(_posted(request), agencies=agencies)
     if request.method == "POST" and form.is_valid():
         agency = next(a for a in agencies if a.pk == form.cleaned_data["about_agency"])
-        try:
+        with service_errors_on(form):
             concern = concern_raise(
                 about_agency=agency,
                 text=form.cleaned_data["text"],
@@ -319,9 +308,6 @@ def concern_new(request):
                 subject_person=person,
                 actor=request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(
                 request, f"Your concern is sent to {agency.name}. We will show their answer here."
             )
@@ -495,7 +481,7 @@ def invitation_code_confirm(request, invitation_id):
 @login_required
 def corrections(request):
     queue = portal_selectors.correction_queue(user=request.user)
-    page = Paginator(queue, 25).get_page(request.GET.get("page"))
+    page = Paginator(queue, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/staff_corrections.html", {"page": page})
 
 
@@ -504,16 +490,13 @@ def correction_decide(request, correction_id):
     correction = portal_selectors.correction_for_staff(user=request.user, correction_id=correction_id)
     form = DecisionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             portal_services.correction_decide(
                 correction=correction,
                 accept=form.cleaned_data["decision"] == "accept",
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, "Your decision is saved. The person will see it.")
             return redirect("portal_staff:corrections")
     return render(request, "portal/staff_correction.html", {"correction": correction, "form": form})

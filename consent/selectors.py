@@ -74,12 +74,6 @@ def grant_state(grant: ConsentGrant, at) -> str:
     return "lapsed" if policy.lapse_of(grant, at) else "active"
 
 
-def break_glass_open_for(*, user, person_id) -> BreakGlass | None:
-    """The user's own emergency access to this person that is open now, if any."""
-    viewer = policy.viewer_for(user)
-    return policy.own_break_glass(viewer).filter(subject_id=person_id).order_by("-opened_at").first()
-
-
 def break_glass_reviews(*, user, status: str | None = ReviewStatus.PENDING) -> QuerySet[BreakGlass]:
     """Emergency access for the user to review: a manager's agency's, or, for information
     governance, every one no manager could review; nobody else's."""

@@ -149,30 +149,6 @@ def consent_revoke(*, grant: ConsentGrant, actor, reason: str = "") -> ConsentGr
     return grant
 
 
-def consent_change_scope(
-    *, grant: ConsentGrant, categories: list[str], labels: list[str] | None, actor, method: str
-) -> ConsentGrant:
-    """A grant is never edited: revoke it and make its successor in one transaction."""
-    with transaction.atomic():
-        grant = ConsentGrant.objects.select_for_update().get(pk=grant.pk)
-        if grant.revoked_at is not None:
-            raise ValidationError({"grant": "This consent has already been withdrawn."})
-        _revoke(grant, actor=actor, reason="Scope changed", at=timezone.now())
-        return consent_grant(
-            subject=grant.subject,
-            agency=grant.agency,
-            categories=categories,
-            labels=labels,
-            method=method,
-            actor=actor,
-            given_by=grant.given_by,
-            purpose=grant.purpose,
-            valid_from=max(grant.valid_from, timezone.now()),
-            expires_at=grant.expires_at,
-            replaces=grant,
-        )
-
-
 # Emergency (break-glass) access ---------------------------------------------------------
 
 MIN_REASON_WORDS = 6
@@ -240,7 +216,7 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             role=viewer.role,
             subject_id=subject.pk,
             shown=f"Opened emergency access for up to {hours} hours (no records shown yet)",
-            bases=[{"kind": BasisKind.BREAK_GLASS, "ref": glass.pk}],
+            bases=[policy.Basis(BasisKind.BREAK_GLASS, glass.pk)],
         )
         transaction.on_commit(lambda: _email_reviewers(glass.pk))
     return glass

@@ -5,12 +5,12 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from config.govuk_forms import add_service_errors
+from config.govuk_forms import service_errors_on
 from journeys.models import Person
 from journeys.selectors import SearchRateLimited
 
@@ -104,7 +104,7 @@ def _record_consent(request, viewer, person: Person, *, named: bool):
             ]
             return render(request, "consent/consent_check.html", context)
         giver = next(p for p, (value, _) in zip(givers, choices, strict=True) if value == data["given_by"])
-        try:
+        with service_errors_on(form):
             grants = services.consent_grant_many(
                 subject=person,
                 agencies=list(data["agencies"]),
@@ -116,9 +116,6 @@ def _record_consent(request, viewer, person: Person, *, named: bool):
                 valid_from=valid_from,
                 actor=request.user,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             # Named now only if one of the grants is to the advocacy service.
             named = named or bool(policy.named_persons(viewer, [person.pk]))
             return render(
@@ -161,13 +158,10 @@ def consent_revoke(request, grant_id):
         return redirect("consent:receipt", grant.pk)
     form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             grant = services.consent_revoke(
                 grant=grant, actor=request.user, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             return render(
                 request,
                 "consent/receipts.html",
@@ -202,19 +196,17 @@ def break_glass_new(request, person_id):
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k in ("reason", "hours")}
         try:
-            services.break_glass_check(actor=request.user, **fields)
-            subject = person or policy.break_glass_subject(request.user, person_id, identifier)
-            services.break_glass_open(subject=subject, actor=request.user, **fields)
-        except ValidationError as error:
-            add_service_errors(form, error)
+            with service_errors_on(form):
+                services.break_glass_check(actor=request.user, **fields)
+                subject = person or policy.break_glass_subject(request.user, person_id, identifier)
+                services.break_glass_open(subject=subject, actor=request.user, **fields)
+                return redirect("journeys:person_record", subject.pk)
         except PermissionDenied:
             raise Http404("No such page.") from None
         except SearchRateLimited as exc:
             form.add_error(
                 None, f"You have searched for too many identifiers. Try again in {exc.retry_after} seconds."
             )
-        else:
-            return redirect("journeys:person_record", subject.pk)
     return render(request, "consent/break_glass_form.html", {"person": person, "form": form})
 
 
@@ -232,11 +224,9 @@ def review(request, glass_id):
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.break_glass_review(glass=glass, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
+            with service_errors_on(form):
+                services.break_glass_review(glass=glass, actor=request.user, **form.cleaned_data)
+                return redirect("consent:review_queue")
         except PermissionDenied:
             form.add_error(None, "You opened this emergency access, so another manager must review it.")
-        else:
-            return redirect("consent:review_queue")
     return render(request, "consent/review.html", {"glass": glass, "form": form})

@@ -98,26 +98,7 @@ class ContactOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "persons",
-            "family",
-            "agency",
-            "agency_id",
-            "recording_agency",
-            "recording_agency_id",
-            "contact_type",
-            "occurred_at",
-            "channel",
-            "duration_minutes",
-            "summary",
-            "purpose",
-            "outcome",
-            "demand_type",
-            "sensitivity",
-            "recorded_via",
-            "external_id",
-        ]
+        fields = [*selectors.CONTACT_FIELDS, "persons"]
 
 
 class RecordContactSerializer(ContactOutputSerializer):
@@ -126,7 +107,7 @@ class RecordContactSerializer(ContactOutputSerializer):
     notes_shown = serializers.BooleanField(read_only=True)
 
     class Meta(ContactOutputSerializer.Meta):
-        fields = [f for f in ContactOutputSerializer.Meta.fields if f != "persons"] + ["notes_shown"]
+        fields = [*selectors.CONTACT_FIELDS, "notes_shown"]
 
 
 def record_contact_rows_json(rows: list[dict]) -> list[dict]:
@@ -370,8 +351,6 @@ class FamilyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = FamilyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if Family.objects.filter(reference=serializer.validated_data.get("reference") or None).exists():
-            raise serializers.ValidationError({"reference": ["A family with this reference already exists."]})
         family = services.family_create(
             actor=request.user,
             agency=Agency.objects.get(pk=viewer_for(request.user).agency_id),

@@ -9,16 +9,16 @@ from datetime import datetime, time
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import AssessmentType, Level
-from config.govuk_forms import GovUKFormMixin
+from config.govuk_forms import GovUKFormMixin, service_errors_on
 from consent.policy import access_person, viewer_for
-from core import dates
+from core import dates, limits
 
 from . import duplicate_selectors, selectors, services
 from .models import Answer, Sensitivity
@@ -49,7 +49,7 @@ class AssessmentForm(GovUKFormMixin, forms.Form):
             self.fields[f"answer_{question.code}"] = forms.CharField(
                 label=question.text,
                 required=False,
-                max_length=5000,
+                max_length=limits.LONG_TEXT,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
             )
             found = earlier.get(question.pk)
@@ -158,7 +158,7 @@ def record(request):
             completed_at = timezone.make_aware(datetime.combine(data["completed_on"], time(12, 0)))
             if data["completed_on"] == timezone.localdate():
                 completed_at = min(completed_at, timezone.now())
-            try:
+            with service_errors_on(form):
                 assessment = services.assessment_record(
                     assessment_type=chosen,
                     subject_person=person,
@@ -168,10 +168,6 @@ def record(request):
                     sensitivity=data["sensitivity"],
                     actor=request.user,
                 )
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(None, [f"{field}: {e}" for e in errors] if field != "__all__" else errors)
-            else:
                 told_once = sum(1 for a in answers if a.get("reused_from"))
                 note = f", {told_once} reused from earlier records" if told_once else ""
                 if assessment.sensitivity != data["sensitivity"]:

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from core import dates
+from core import dates, limits
 
 from . import duplicate_selectors, duplicate_services
 from .models import DuplicateFlag, FlagStatus
@@ -94,7 +94,7 @@ class DuplicateFlagSerializer(serializers.ModelSerializer):
 
 class ReviewSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[FlagStatus.CONFIRMED, FlagStatus.DISMISSED])
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=limits.REASON_TEXT)
 
 
 class DuplicateFlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -351,7 +351,7 @@ def log_earlier_answers(*, user, person, used, reused: bool = False) -> None:
         subject_id=person.pk,
         shown=f"{len(others)} earlier answers from {len({a for a, _ in others})} other agencies"
         f" {what} (tell us once)",
-        bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+        bases=bases,
     )
 
 

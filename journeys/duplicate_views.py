@@ -11,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
 from config.celery import app as celery_app
-from config.govuk_forms import GovUKFormMixin
-from core import dates
+from config.govuk_forms import GovUKFormMixin, service_errors_on
+from core import dates, limits
 
 from . import duplicate_selectors, duplicate_services, tasks
 from .models import FlagStatus
@@ -133,7 +132,7 @@ def queue(request):
     scope = duplicate_selectors.require_manager(request.user)
     form = _filter_form(request)
     flags = duplicate_selectors.flag_list(user=request.user, filters=form.filters())
-    page = Paginator(flags, 25).get_page(request.GET.get("page"))
+    page = Paginator(flags, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "duplicates/queue.html",
@@ -160,7 +159,7 @@ class ReviewForm(GovUKFormMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
+        max_length=limits.REASON_TEXT,
         help_text="For example: a different concern needed a fresh assessment.",
         error_messages={"required": "Enter the reason for your decision"},
     )
@@ -173,12 +172,8 @@ def review(request, flag_id):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 duplicate_services.duplicate_flag_review(flag=flag, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
                 verb = "confirmed" if form.cleaned_data["status"] == FlagStatus.CONFIRMED else "dismissed"
                 messages.success(request, f"Flag {flag.pk} {verb}.")
                 return redirect("duplicates:queue")

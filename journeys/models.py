@@ -7,6 +7,7 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from agencies.models import Agency, AssessmentType, ContactType, Question
 from core.dates import db_bounds
@@ -39,7 +40,7 @@ def most_sensitive(labels) -> str:
 
 
 class Family(models.Model):
-    reference = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=40)
     label = models.CharField(max_length=200, help_text="How staff refer to the family.")
     registered_by = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -49,6 +50,11 @@ class Family(models.Model):
     class Meta:
         ordering = ["label"]
         verbose_name_plural = "families"
+        constraints = [
+            # People type a reference in any case (an advocacy manager assigning a family finds
+            # it case-insensitively), so "demo-003" and "DEMO-003" must never be two families.
+            models.UniqueConstraint(Upper("reference"), name="family_reference_unique"),
+        ]
 
     def __str__(self):
         return self.label

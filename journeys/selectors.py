@@ -90,6 +90,8 @@ CONTACT_ROW_FIELDS = (
     ("recorded_via", "recorded_via"),
     ("external_id", "external_id"),
 )
+# The API's names for a contact: the serializers of model instances use the same list.
+CONTACT_FIELDS = [key for key, _ in CONTACT_ROW_FIELDS]
 
 
 def _contact_rows(
@@ -98,12 +100,11 @@ def _contact_rows(
     """The scoped contacts as dicts (no model instances), each decided by the same scope
     methods as the instances are: basis_for for its basis, shows_notes for its free text.
     Each row's agency and whether it is withheld from the subject go to `logged`."""
-    keys = [key for key, _ in CONTACT_ROW_FIELDS]
     rows = fetch_rows(contacts.values_list(*(f for _, f in CONTACT_ROW_FIELDS), "withheld_from_subject"))
     decided: dict[tuple[int, str], bool] = {}  # the scope's answers depend only on these two
     out = []
     for row in rows:
-        item = dict(zip(keys, row, strict=False))
+        item = dict(zip(CONTACT_FIELDS, row, strict=False))
         logged.append((item["agency_id"], row[-1]))
         pair = (item["recording_agency_id"], item["sensitivity"])
         notes_shown = decided.get(pair)
@@ -190,7 +191,7 @@ def person_record(*, user, person_id, log: bool = True, contact_rows: bool = Fal
             subject_id=person.pk,
             shown=shown,
             withheld_shown=withheld_shown,
-            bases=sorted((b.as_dict() for b in bases), key=lambda b: (b["kind"], b["ref"] or 0)),
+            bases=bases,
         )
     return record
 

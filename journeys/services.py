@@ -30,19 +30,42 @@ from .models import (
     question_ids_text,
 )
 
+# A generated reference can meet one typed by hand, or one another request took at the same
+# moment: the next few numbers are tried before giving up.
+GENERATED_REFERENCE_TRIES = 5
+
 
 def family_create(*, label: str, reference: str = "", actor, agency: Agency | None = None) -> Family:
+    """A new family. A reference given is kept as typed; without one, the next free FAM-
+    number is chosen. The database decides uniqueness (whatever the case), so two requests
+    at once can never both have a reference."""
+    reference = reference.strip()
     with transaction.atomic():
-        family = Family.objects.create(
-            label=label, reference=reference or _next_reference(), registered_by=agency
-        )
+        references = [reference] if reference else _free_references()
+        family = _family_insert(label=label, references=references, agency=agency)
         record_event(actor=actor, verb="family.created", obj=family)
     return family
 
 
-def _next_reference() -> str:
+def _family_insert(*, label: str, references: list[str], agency: Agency | None) -> Family:
+    """The family under the first of these references no family has."""
+    for reference in references:
+        try:
+            with transaction.atomic():
+                return Family.objects.create(label=label, reference=reference, registered_by=agency)
+        except IntegrityError:
+            if not Family.objects.filter(reference__iexact=reference).exists():
+                raise
+    raise ValidationError(
+        {"reference": "A family with this reference already exists."}
+        if len(references) == 1
+        else {"reference": "No reference could be chosen for the family just now. Try again, or give one."}
+    )
+
+
+def _free_references() -> list[str]:
     last = Family.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return f"FAM-{last + 1:06d}"
+    return [f"FAM-{last + n:06d}" for n in range(1, GENERATED_REFERENCE_TRIES + 1)]
 
 
 def identifier_check(*, scheme: str, value: str) -> str:

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from consent import selectors as consent_selectors
 from consent.policy import viewer_for
+from core import limits
 
 from . import selectors
 
@@ -21,7 +22,9 @@ def person_search(request):
         response.status_code = 429
         response["Retry-After"] = str(exc.retry_after)
         return response
-    page = Paginator(people, 25).get_page(request.GET.get("page")) if people is not None else None
+    page = (
+        Paginator(people, limits.PAGE_SIZE).get_page(request.GET.get("page")) if people is not None else None
+    )
     return render(request, "journeys/person_search.html", {"q": q, "page": page})
 
 

@@ -45,3 +45,24 @@ def _plain_static(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """`make test` builds its tables from the models (`--no-migrations`: a tenth of the time of
+    running every migration on each worker); the PostgreSQL stage of `.ci/run` migrates. The one
+    row a migration makes for every database, the access log's head, is made here instead."""
+    if request.config.getoption("nomigrations"):
+        from consent.access_log import GENESIS
+        from consent.models import AccessLogHead
+
+        with django_db_blocker.unblock():
+            AccessLogHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+
+
+@pytest.fixture(autouse=True)
+def _migrations_needed(request):
+    """Tests marked `migrations` run the project's migrations themselves; without migrations
+    (`make test`) there are none to run, so they run in the PostgreSQL stage of `.ci/run`."""
+    if request.node.get_closest_marker("migrations") and request.config.getoption("nomigrations"):
+        pytest.skip("runs the migrations: the PostgreSQL stage of .ci/run, which migrates")

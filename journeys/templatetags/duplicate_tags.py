@@ -18,14 +18,6 @@ def pounds(pence) -> str:
 
 
 @register.filter
-def percent_of(part, whole) -> int:
-    try:
-        return round(100 * int(part) / int(whole)) if int(whole) else 0
-    except (TypeError, ValueError):
-        return 0
-
-
-@register.filter
 def sensitivity_label(code) -> str:
     """A sensitivity code as people read it: "mental_health" -> "Mental health"."""
     try:

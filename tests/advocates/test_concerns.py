@@ -68,14 +68,19 @@ def test_a_concern_reaches_the_agency_managers_by_email_and_queue(world, django_
     assert list(concern_queue(user=world["police_staff"])) == []
 
 
-def test_the_response_is_visible_and_only_a_manager_of_that_agency_may_answer(world):
-    concern = concern_raise(
+def _nobody_called_back(world):
+    """The advocate's concern about the police, for the parent."""
+    return concern_raise(
         about_agency=world["police"],
         subject_person=world["parent"],
         raised_via="advocate",
         text="Nobody called back.",
         actor=world["advocate"],
     )
+
+
+def test_the_response_is_visible_and_only_a_manager_of_that_agency_may_answer(world):
+    concern = _nobody_called_back(world)
     with pytest.raises(ValidationError):
         concern_respond(concern=concern, response="Not ours to answer", actor=world["school_manager"])
     concern_acknowledge(concern=concern, actor=world["police_manager"])
@@ -148,3 +153,13 @@ def test_a_citizen_sees_concerns_about_themself(world):
     )
     assert list(concerns_for_person(user=citizen, person_id=world["parent"].pk)) == [concern]
     assert list(concerns_for_person(user=world["advocate"], person_id=world["parent"].pk)) == []
+
+
+def test_acknowledging_twice_shows_why_on_the_page_and_asks_for_no_response(world, client):
+    concern = _nobody_called_back(world)
+    concern_acknowledge(concern=concern, actor=world["police_manager"])
+    client.force_login(world["police_manager"])
+    page = client.post(f"/concerns/{concern.pk}/", {"acknowledge": "1"}).content.decode()
+    assert "There is a problem" in page
+    assert "This concern has already been acknowledged." in page
+    assert "Enter your response to the concern" not in page

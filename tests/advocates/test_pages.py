@@ -356,17 +356,3 @@ def test_the_contact_form_warns_about_members_who_have_not_agreed_to_share(clien
     page = client.get(reverse("advocates:contact_new", args=[case["family"].pk])).content.decode()
     assert "A family member who has not agreed to share, so you cannot record contacts" in page
     assert "Dev Quiet" not in page
-
-
-def test_demo_advocacy_manager_sees_the_assignments(client, settings):
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    settings.DEMO_PASSWORD = "synthetic-demo-pass"
-    call_command("seed_demo", verbosity=0)
-    client.force_login(get_user_model().objects.get(username="advocacymanager"))
-    page = client.get(reverse("advocates:assignments")).content.decode()
-    assert "The Carter family (demo)" in page and "Lou Fenwick" in page
-    client.force_login(get_user_model().objects.get(username="advocate"))
-    caseload = client.get(reverse("advocates:caseload")).content.decode()
-    assert "1 overdue" in caseload

@@ -15,6 +15,7 @@ from tests.factories import PersonFactory, UserFactory
 
 BEFORE, AFTER = ("consent", "0006_protect_case_data"), ("consent", "0007_access_log_keyed")
 upgrade = importlib.import_module("consent.migrations.0007_access_log_keyed")
+pytestmark = pytest.mark.migrations
 
 
 def _migrate(target):

@@ -139,21 +139,6 @@ def test_a_new_grant_replaces_the_standing_one_for_that_agency():
     assert newer.replaces == grant
 
 
-def test_change_of_scope_revokes_and_makes_a_successor_together():
-    _person, viewer, grant = _shared_world()
-    successor = services.consent_change_scope(
-        grant=grant,
-        categories=["contacts"],
-        labels=["general", "mental_health"],
-        actor=viewer,
-        method="in_person",
-    )
-    grant.refresh_from_db()
-    assert grant.revoke_reason == "Scope changed"
-    assert successor.replaces_id == grant.pk
-    assert successor.labels == ["general", "mental_health"]
-
-
 def test_an_expired_grant_alone_does_not_make_a_person_known():
     person = PersonFactory()
     agency = AgencyFactory()

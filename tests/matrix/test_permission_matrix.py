@@ -706,7 +706,24 @@ def leak_problems(where: str, text: str, record: set[str] | None, grants: set[st
     return problems
 
 
-@pytest.mark.parametrize("role", ROLES)
+# A bystander has nothing of the subject's: no record, grant, assignment or emergency access.
+# They see nothing in every state, and the states that could mislead the policy into showing
+# them something are those where someone else's access is open: a grant in force (in scope or
+# not) and open emergency access. The other states close access that bystanders never had.
+BYSTANDERS = {"staff_stranger", "citizen_other", "advocate_unassigned", "administrator", "governance"}
+BYSTANDER_STATES = ["none", "active", "wrong_category", "break_glass_open"]
+NO_LEAK_CASES = [(s, r) for s in STATES for r in ROLES if r not in BYSTANDERS or s in BYSTANDER_STATES]
+
+
+def test_bystanders_are_those_the_oracle_shows_nothing():
+    """The pruned states hold only while the oracle gives bystanders nothing, in every state."""
+    for role in BYSTANDERS:
+        for state in STATES:
+            assert expected_record(role, state) is None, (role, state)
+            assert not expected_grants(role, state) and not expected_own_list(role, state), (role, state)
+
+
+@pytest.mark.parametrize(("world", "role"), NO_LEAK_CASES, indirect=["world"])
 def test_no_leaks(world, role, request):
     """Every route's GET (and the revoke and break-glass POSTs), both sides: what the oracle
     allows is shown, what it denies is a 404 or absent."""

@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consent import access_log
+from consent.models import BasisKind
+from consent.policy import Basis
 from tests.factories import AgencyFactory, ConsentGrantFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def _grow(world, n):
             role="staff",
             subject_id=world.jade.pk,
             shown="1 contact",
-            bases=[{"kind": "consent", "ref": 1}],
+            bases=[Basis(BasisKind.CONSENT, 1)],
         )
 
 
