@@ -183,6 +183,25 @@ class ReusableAnswerSerializer(serializers.Serializer):
     sensitivity = serializers.ChoiceField(choices=Sensitivity.choices)
 
 
+class RecordPersonSerializer(PersonSerializer):
+    phone = serializers.CharField(required=False, help_text="Only where contact details are shown to you.")
+    email = serializers.CharField(required=False, help_text="Only where contact details are shown to you.")
+    address = serializers.CharField(required=False, help_text="Only where contact details are shown to you.")
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "phone", "email", "address"]
+
+
+class PersonRecordSerializer(serializers.Serializer):
+    """Documents the answer of persons/{id}/record/."""
+
+    person = RecordPersonSerializer()
+    shown = serializers.CharField(help_text="In plain words, what you are shown and on what basis.")
+    basis = serializers.ListField(child=serializers.CharField())
+    contacts = RecordContactSerializer(many=True)
+    assessments = AssessmentOutputSerializer(many=True)
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -228,6 +247,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise Throttled(wait=exc.retry_after) from None
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=PersonRecordSerializer)
     @action(detail=True, methods=["get"])
     def record(self, request, pk=None):
         """The joined-up record as the caller may see it; each item names its agency."""
@@ -253,7 +273,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             404: OpenApiResponse(description="No such person, or one you may not know of."),
         },
     )
-    @action(detail=True, methods=["get"], url_path="reusable-answers")
+    @action(detail=True, methods=["get"], url_path="reusable-answers", pagination_class=None)
     def reusable_answers(self, request, pk=None):
         """Tell us once: for each question of the assessment type, the latest recent answer
         open to you, not withheld from the person; reuse one with
@@ -309,8 +329,9 @@ class FamilySerializer(serializers.ModelSerializer):
     def get_members_not_sharing(self, family) -> int | None:
         return getattr(family, "unshared_members", None)
 
-    @extend_schema_field(MemberSerializer(many=True))
+    @extend_schema_field(MemberSerializer(many=True, allow_null=True))
     def get_members(self, family):
+        """Listed on a family's own page (families/{id}/); null in lists and answers to writes."""
         memberships = getattr(family, "visible_memberships", None)
         return MemberSerializer(memberships, many=True).data if memberships is not None else None
 
