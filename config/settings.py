@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.send_lapse_notices",
         "schedule": crontab(hour=1, minute=15),
     },
+    "agency-knows-repair-nightly": {
+        "task": "consent.repair_agency_knows",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 REST_FRAMEWORK = {

@@ -18,6 +18,7 @@ from journeys.models import Person, Sensitivity
 
 from . import access_log, policy
 from .events import record_event
+from .knowledge import agency_knows_note
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, ConsentLapseNotice, Method, ReviewStatus
 
 
@@ -118,6 +119,7 @@ def consent_grant(
             expires_at=expires_at,
             replaces=replaces,
         )
+        agency_knows_note(agency_id=agency.pk, person_ids=[subject.pk], reason="granted")
         record_event(actor=actor, verb="consent.granted", obj=grant, agency=agency.pk)
     return grant
 
@@ -202,6 +204,7 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             expires_at=now + timedelta(hours=hours),
             for_governance=not _manager_emails(agency_id=viewer.agency_id, opener=actor),
         )
+        agency_knows_note(agency_id=viewer.agency_id, person_ids=[subject.pk], reason="break_glass")
         record_event(
             actor=actor,
             verb="break_glass.opened",

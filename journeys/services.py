@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from agencies.models import Agency, AssessmentType, ContactType, Question, Sector
 from consent import policy
 from consent.events import record_event
+from consent.knowledge import agency_knows_note
 from core import dates
 
 from . import selectors
@@ -118,6 +119,7 @@ def person_create(
     try:
         with transaction.atomic():
             person.save()
+            agency_knows_note(agency_id=person.registered_by_id, person_ids=[person.pk], reason="registered")
             PersonIdentifier.objects.bulk_create(
                 PersonIdentifier(person=person, **identifier) for identifier in identifiers
             )
@@ -301,6 +303,11 @@ def contacts_record(
                 with transaction.atomic():
                     contact.save()
                 contact.persons.set(persons)
+                agency_knows_note(
+                    agency_id=recorder_id,
+                    person_ids=[getattr(p, "pk", p) for p in persons],
+                    reason="contacted",
+                )
             except ValidationError as exc:
                 errors[index] = exc.message_dict if hasattr(exc, "error_dict") else {"item": exc.messages}
                 continue
@@ -392,6 +399,10 @@ def assessment_record(
         )
         assessment.full_clean()
         assessment.save()
+        if subject_person is not None:
+            agency_knows_note(
+                agency_id=assessment.recording_agency_id, person_ids=[subject_person.pk], reason="assessed"
+            )
         Answer.objects.bulk_create(
             Answer(assessment=assessment, question=q, value=v, reused_from=r) for q, v, r in rows
         )
