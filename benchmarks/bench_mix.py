@@ -1,10 +1,12 @@
 """The whole app under mixed use, as a county uses it: gunicorn with 2 sync workers on the
-benchmark database, driven by 16 keep-alive connections (threads, http.client).
+benchmark database, driven by 16 connections (threads, http.client; keep-alive is asked for,
+but sync workers close each connection, so each request opens one, as wrk's would).
 
 Each request class runs alone for BENCH_MIX_CLASS_SECONDS (default 5), then the mix of all of
 them, weighted as a day's use, for BENCH_MIX_SECONDS (default 15). Every figure is beside the
-sign-in page (one template, no query) served by the same server in the same run: req/s, p50,
-p95 and req/s as a share of the sign-in page's, with the load average at the end of each run.
+sign-in page (one template, no query) served by the same server in the same run, before the
+classes and after the mix: req/s, p50, p95, req/s as a share of the sign-in page's (the mean of
+its two runs), and the machine's load average at the end of each run.
 
 The requests are fixed by the seed: staff of every agency (search, record API and page, contact
 POSTs), the synthetic county's advocates (caseload, family journey), citizens (portal pages) and
@@ -70,6 +72,13 @@ class Result:
     times: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    load: float = 0.0  # the machine's 1-minute load average when the run ended
+
+    def add(self, other: Result) -> None:
+        self.times += other.times
+        self.errors += other.errors
+        for status, n in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
 
 
 def session_headers(user, *, json_body: bool = False) -> dict[str, str]:
@@ -249,17 +258,15 @@ def run_load(port: int, pick: Callable[[Random], tuple[str, Request]], seconds: 
             result.statuses[response.status] = result.statuses.get(response.status, 0) + 1
         with lock:
             for name, result in mine.items():
-                total = results.setdefault(name, Result())
-                total.times += result.times
-                total.errors += result.errors
-                for status, n in result.statuses.items():
-                    total.statuses[status] = total.statuses.get(status, 0) + n
+                results.setdefault(name, Result()).add(result)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    for result in results.values():
+        result.load = os.getloadavg()[0]
     return results
 
 
@@ -271,17 +278,19 @@ def figures(result: Result, seconds: float) -> tuple[float, float, float]:
     return len(times) / seconds, statistics.median(times) * 1000, p95 * 1000
 
 
-def report(label: str, result: Result, seconds: float, floor_rate: float | None) -> float:
+def report(label: str, result: Result, seconds: float, floor_rate: float | None) -> None:
+    if not result.times and not result.errors:
+        print(f"  {label:<14} no requests in this run", flush=True)
+        return
     rate, p50, p95 = figures(result, seconds)
     share = f"{rate / floor_rate:6.3f}x" if floor_rate else "   1   x"
     statuses = ", ".join(f"{s}: {n}" for s, n in sorted(result.statuses.items()))
     errors = f", {result.errors} failed" if result.errors else ""
     print(
         f"  {label:<14} {rate:8.1f} req/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {share} sign-in"
-        f"  load {os.getloadavg()[0]:.2f}  ({statuses}{errors})",
+        f"  load {result.load:.2f}  ({statuses}{errors})",
         flush=True,
     )
-    return rate
 
 
 def remove_posted_contacts(before: int) -> None:
@@ -303,11 +312,15 @@ def main() -> None:
     server = start_server(port)
     try:
         run_load(port, lambda rng: ("warm-up", rng.choice(rng.choice(list(classes.values())).requests)), 2)
-        sign_in = run_load(port, lambda rng: ("sign-in", anonymous), CLASS_SECONDS)["sign-in"]
-        floor_rate = report("/sign-in/", sign_in, CLASS_SECONDS, None)
-        for c in classes.values():
-            alone = run_load(port, lambda rng, c=c: (c.name, rng.choice(c.requests)), CLASS_SECONDS)[c.name]
-            report(c.name, alone, CLASS_SECONDS, floor_rate)
+
+        def sign_in() -> Result:
+            return run_load(port, lambda rng: ("sign-in", anonymous), CLASS_SECONDS)["sign-in"]
+
+        first = sign_in()
+        alone = {
+            c.name: run_load(port, lambda rng, c=c: (c.name, rng.choice(c.requests)), CLASS_SECONDS)[c.name]
+            for c in classes.values()
+        }
         names = list(classes)
         weights = [classes[n].weight for n in names]
 
@@ -316,15 +329,19 @@ def main() -> None:
             return name, rng.choice(classes[name].requests)
 
         mixed = run_load(port, pick, MIX_SECONDS)
-        print(f"the mix, {MIX_SECONDS:.0f}s:")
+        last = sign_in()
+        # The machine may be shared: the floor is the mean of the sign-in page before and after.
+        floor_rate = (len(first.times) + len(last.times)) / (2 * CLASS_SECONDS)
+        report("/sign-in/ 1st", first, CLASS_SECONDS, None)
+        report("/sign-in/ 2nd", last, CLASS_SECONDS, None)
+        print(f"each class alone, {CLASS_SECONDS:.0f}s (share: of the sign-in page's mean req/s):")
+        for name, result in alone.items():
+            report(name, result, CLASS_SECONDS, floor_rate)
+        print(f"the mix, {MIX_SECONDS:.0f}s (each class's part of it, then the whole):")
+        total = Result(load=max(r.load for r in mixed.values()))
         for name in names:
             report(name, mixed.get(name, Result()), MIX_SECONDS, floor_rate)
-        total = Result()
-        for result in mixed.values():
-            total.times += result.times
-            total.errors += result.errors
-            for status, n in result.statuses.items():
-                total.statuses[status] = total.statuses.get(status, 0) + n
+            total.add(mixed.get(name, Result()))
         report("the mix", total, MIX_SECONDS, floor_rate)
     finally:
         server.terminate()

@@ -7,10 +7,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
 from consent import tasks
+from consent.knowledge import agency_knows_repair
 from consent.models import AgencyKnows, BreakGlass, ConsentGrant
 from consent.services import break_glass_open, consent_grant
 from journeys import services
@@ -147,3 +150,23 @@ def test_the_repair_rebuilds_the_table_from_the_records_and_is_idempotent():
         == written
     )
     assert tasks.repair_agency_knows() == "0 pairs added, 0 changed, 0 removed"
+
+
+@pytest.mark.migrations
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_fills_the_table_as_the_repair_would():
+    agency, other = AgencyFactory(), AgencyFactory()
+    user, colleague = staff_user(agency), staff_user(other)
+    person = register(agency, user)
+    for writer in WRITERS.values():
+        writer(other, colleague, person)
+    columns = ("agency", "person", "registered", "contacted", "assessed", "granted", "break_glass")
+    written = sorted(AgencyKnows.objects.values_list(*columns))
+    MigrationExecutor(connection).migrate([("consent", "0011_invitation_code_confirmation")])
+    try:
+        MigrationExecutor(connection).migrate([("consent", "0012_agency_knows")])
+    finally:
+        call_command("migrate", verbosity=0)
+    assert sorted(AgencyKnows.objects.values_list(*columns)) == written
+    assert str(agency_knows_repair()) == "0 pairs added, 0 changed, 0 removed"
+    assert found(colleague) == [person.pk]
