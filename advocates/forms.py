@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from agencies.models import Agency, ContactType
-from config.govuk_forms import GovUKFormMixin
 from core import dates, limits
+from core.forms import GovUKFormMixin
 from journeys.models import Channel, DemandType
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]

@@ -14,9 +14,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, ContactType, Role, Sector
+from concerns.services import concerns_for_family, open_concerns_for_caseload
 from consent import access_log
-from consent.concerns import OPEN_STATUSES, concerns_for_family, hidden_from_advocate
-from consent.models import BasisKind, Category, Concern
+from consent.models import BasisKind, Category
 from consent.policy import (
     Basis,
     Scope,
@@ -29,7 +29,8 @@ from consent.policy import (
     scopes_for_family,
     viewer_for,
 )
-from journeys.models import Assessment, Contact, DuplicateFlag, Family, FlagStatus, Membership, Person
+from duplicates.selectors import flags_among, open_flags_between
+from journeys.models import Assessment, Contact, Family, Membership, Person
 
 from . import costs, journey_map
 from .models import Assignment, CaseConference, ConferenceAction
@@ -226,10 +227,9 @@ def caseload(*, user, sort: str = "family") -> list[CaseloadRow]:
             recent[person_family[person_id]].add(contact_id)
         for family_id, contact_ids in recent.items():
             rows[family_id].contacts_30_days = len(contact_ids)
-        flags = (
-            DuplicateFlag.objects.filter(status=FlagStatus.OPEN)
-            .filter(_assessment_filter(scopes, family_ids, "later"))
-            .filter(_assessment_filter(scopes, family_ids, "earlier"))
+        flags = open_flags_between(
+            later=_assessment_filter(scopes, family_ids, "later"),
+            earlier=_assessment_filter(scopes, family_ids, "earlier"),
         )
         for later_person, later_family in flags.values_list(
             "later__subject_person_id", "later__subject_family_id"
@@ -237,12 +237,9 @@ def caseload(*, user, sort: str = "family") -> list[CaseloadRow]:
             family_id = later_family if later_family in rows else person_family.get(later_person)
             if family_id in rows:
                 rows[family_id].open_flags += 1
-    for family_id, person_id in (
-        Concern.objects.filter(status__in=OPEN_STATUSES)
-        .filter(Q(subject_family_id__in=family_ids) | Q(subject_person_id__in=list(person_family)))
-        .exclude(hidden_from_advocate(viewer))
-        .values_list("subject_family_id", "subject_person_id")
-    ):
+    for family_id, person_id in open_concerns_for_caseload(
+        viewer=viewer, family_ids=family_ids, person_ids=person_family
+    ).values_list("subject_family_id", "subject_person_id"):
         target = family_id if family_id in rows else person_family.get(person_id)
         if target in rows:
             rows[target].open_concerns += 1
@@ -314,9 +311,9 @@ class Journey:
     contact_types: dict[int, ContactType]
     contacts: list[MapContact]
     assessments: list[Assessment]
-    flags: list[DuplicateFlag]
+    flags: list  # duplicate flags, from duplicates.selectors.flags_among
     conferences: list[CaseConference]
-    concerns: list[Concern]
+    concerns: list  # from concerns.services.concerns_for_family
     svg: str
     lanes: list[dict]
     cost: costs.JourneyCost
@@ -401,11 +398,7 @@ def family_journey(
         .order_by("-completed_at", "-id")
     )
     assessment_ids = [a.pk for a in assessments]
-    flags = list(
-        DuplicateFlag.objects.filter(later_id__in=assessment_ids, earlier_id__in=assessment_ids).order_by(
-            "created_at"
-        )
-    )
+    flags = list(flags_among(assessment_ids))
     conferences = list(CaseConference.objects.filter(family=family).order_by("-held_at"))
     concerns = list(concerns_for_family(viewer=viewer, family_id=family.pk, person_ids=list(scopes)))
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from agencies.models import Agency, ContactType, Role, Sector, StaffMembership
 from consent import policy
-from consent.events import record_event
 from core import dates, limits
+from core.events import record_event
 from journeys import services as journey_services
 from journeys.models import Channel, Contact, DemandType, Family, Person, RecordedVia
 

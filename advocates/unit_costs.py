@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from agencies.models import Agency, AssessmentType, ContactType, Sector, UnitCost
-from consent.events import record_event
+from core.events import record_event
 
 REQUIRED = ("contact_type", "description", "unit", "cost_gbp", "price_year", "source")
 

@@ -15,9 +15,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency, ContactType
-from config.govuk_forms import service_errors_on
-from consent.concerns import concern_raise
+from concerns.services import concern_raise
 from consent.policy import viewer_for
+from core.forms import service_errors_on
 from journeys.models import Family, Person
 
 from . import selectors, services

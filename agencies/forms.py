@@ -2,7 +2,7 @@
 
 from django import forms
 
-from config.govuk_forms import GovUKFormMixin
+from core.forms import GovUKFormMixin
 
 from .models import ApiScope
 

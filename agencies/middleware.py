@@ -45,7 +45,7 @@ class SessionTimeouts:
 
 
 # The pages a sign-in that has still to pass its second factor may open, by URL name.
-SECOND_FACTOR_PAGES = {"two_step:verify", "two_step:set_up", "logout", "healthz"}
+SECOND_FACTOR_PAGES = {"agencies:two_step_verify", "agencies:two_step_set_up", "logout", "healthz"}
 
 
 class SecondFactorFirst:
@@ -66,5 +66,5 @@ class SecondFactorFirst:
         viewer = policy.viewer_for(request.user)
         if not viewer.second_factor_due:
             return None
-        page = "two_step:verify" if viewer.has_second_factor else "two_step:set_up"
+        page = "agencies:two_step_verify" if viewer.has_second_factor else "agencies:two_step_set_up"
         return redirect_to_login(request.get_full_path(), login_url=reverse(page))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from consent import policy
-from consent.events import record_event
+from core.events import record_event
 
 from .models import ApiClient, ApiScope
 from .two_step_services import two_step_check

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent import policy
-from consent.events import record_event
+from core.events import record_event
 
 APP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"

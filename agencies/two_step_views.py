@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
-from config.govuk_forms import service_errors_on
 from consent import policy
+from core.forms import service_errors_on
 
 from . import two_step_services as services
 from .forms import TwoStepCodeForm, TwoStepResetForm
@@ -39,14 +39,14 @@ def verify(request):
     if not viewer.second_factor_due:
         return redirect(_next_page(request))
     if not viewer.has_second_factor:
-        return redirect("two_step:set_up")
+        return redirect("agencies:two_step_set_up")
     form = TwoStepCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with service_errors_on(form):
             device = services.two_step_check(user=request.user, code=form.cleaned_data["code"])
             django_otp.login(request, device)
             return redirect(_next_page(request))
-    return render(request, "two_step/verify.html", {"form": form, "next": _next_page(request)})
+    return render(request, "agencies/two_step_verify.html", {"form": form, "next": _next_page(request)})
 
 
 def _qr_svg(url: str) -> str:
@@ -63,7 +63,7 @@ def set_up(request):
     try:
         device = services.app_device_pending(user=request.user)
     except PermissionDenied:
-        return redirect("two_step:verify")
+        return redirect("agencies:two_step_verify")
     form = TwoStepCodeForm(request.POST if request.method == "POST" else None)
     form.fields["code"].help_text = "The 6-digit code your app shows now."
     if request.method == "POST" and form.is_valid():
@@ -77,11 +77,11 @@ def set_up(request):
         "qr_svg": _qr_svg(device.config_url),
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     }
-    return render(request, "two_step/set_up.html", context)
+    return render(request, "agencies/two_step_set_up.html", context)
 
 
 def _codes_page(request, codes: list[str], *, set_up: bool = False):
-    return render(request, "two_step/recovery_codes.html", {"codes": codes, "set_up": set_up})
+    return render(request, "agencies/two_step_recovery_codes.html", {"codes": codes, "set_up": set_up})
 
 
 @never_cache
@@ -93,7 +93,7 @@ def manage(request):
         "codes_left": StaticToken.objects.filter(device__user=request.user).count(),
         "may_turn_off": policy.may_turn_off_second_factor(viewer),
     }
-    return render(request, "two_step/manage.html", context)
+    return render(request, "agencies/two_step_manage.html", context)
 
 
 @never_cache
@@ -113,8 +113,8 @@ def turn_off(request):
         raise Http404("No such page.")
     if request.method == "POST":
         services.two_step_turn_off(actor=request.user)
-        return redirect("two_step:manage")
-    return render(request, "two_step/turn_off.html")
+        return redirect("agencies:two_step_manage")
+    return render(request, "agencies/two_step_turn_off.html")
 
 
 @never_cache
@@ -127,5 +127,7 @@ def reset(request):
     if request.method == "POST" and form.is_valid():
         with service_errors_on(form):
             account = services.two_step_reset(actor=request.user, **form.cleaned_data)
-            return render(request, "two_step/reset.html", {"form": TwoStepResetForm(), "done": account})
-    return render(request, "two_step/reset.html", {"form": form})
+            return render(
+                request, "agencies/two_step_reset.html", {"form": TwoStepResetForm(), "done": account}
+            )
+    return render(request, "agencies/two_step_reset.html", {"form": form})

@@ -1,6 +1,6 @@
-"""The home page for each role, a manager's page of their agency's API clients, and the health
-check."""
+"""A manager's page of their agency's API clients, and the health check."""
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,35 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from config.celery import app as celery_app
-from config.govuk_forms import service_errors_on
-from consent.policy import family_label, manages_api_clients, viewer_for
-from journeys.selectors import families_visible
+from consent.policy import manages_api_clients, viewer_for
+from core.forms import service_errors_on
 
 from . import selectors, services
 from .forms import ApiClientForm
-
-
-@login_required
-def home(request):
-    viewer = viewer_for(request.user)
-    if viewer.is_citizen:
-        # Citizens land on their own portal, never on a staff home.
-        from consent.portal_views import home as portal_home
-
-        return portal_home(request)
-    context = {
-        "viewer": viewer,
-        "previous_sign_in": selectors.previous_sign_in(user=request.user),
-        "manages_api_clients": manages_api_clients(viewer),
-        # Shown only while MFA_REQUIRED is off: when on, such a sign-in is sent to set it up.
-        "offer_two_step": viewer.agency_id is not None and not viewer.has_second_factor,
-    }
-    if viewer.is_advocate:
-        context["families"] = list(families_visible(user=request.user))
-        for family in context["families"]:  # for display only, never saved
-            family.label = family_label(family)
-    return render(request, "agencies/home.html", context)
 
 
 def _managers_only(request):

@@ -20,7 +20,7 @@ from django.db import connection
 from psycopg import sql
 
 import benchmarks
-from journeys import synthetic
+from devdata import synthetic
 from journeys.models import Family
 
 

@@ -27,9 +27,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import TruncDate
 
-from journeys import duplicate_services
-from journeys.duplicates import find_candidates
-from journeys.models import Answer, Assessment, DuplicateFlag, Family, Membership
+from duplicates import services as duplicate_services
+from duplicates.detection import find_candidates
+from duplicates.models import DuplicateFlag
+from journeys.models import Answer, Assessment, Family, Membership
 
 SAMPLES = int(os.environ.get("BENCH_DUP_SAMPLES", "300"))
 SUBSETS = [int(n) for n in os.environ.get("BENCH_DUP_SUBSETS", "250,1000,4000").split(",")]
@@ -39,7 +40,7 @@ NIGHTS = int(os.environ.get("BENCH_DUP_NIGHTS", "3"))
 
 def _stream(queryset) -> int:
     """Read every row of the query once through a server-side cursor, with the same compiled
-    loaders the rescan reads with (journeys.rows.fetch_rows), keeping none of them."""
+    loaders the rescan reads with (core.rows.fetch_rows), keeping none of them."""
     from psycopg.types.datetime import TimestamptzLoader
 
     sql, params = queryset.query.sql_with_params()

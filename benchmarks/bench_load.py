@@ -10,7 +10,7 @@ import time
 
 from django.db import transaction
 
-from journeys import synthetic
+from devdata import synthetic
 
 FAMILIES = int(os.environ.get("BENCH_LOAD_FAMILIES", "500"))
 SEED = 2  # not the county's seed, so references and advocates' usernames cannot clash

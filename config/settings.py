@@ -50,10 +50,15 @@ INSTALLED_APPS = [
     "pghistory",
     "govuk_frontend_django",
     "csp",
+    "core",
     "agencies",
     "journeys",
     "advocates",
     "consent",
+    "duplicates",
+    "concerns",
+    "portal",
+    "devdata",
 ]
 
 MIDDLEWARE = [
@@ -124,21 +129,21 @@ LOGOUT_REDIRECT_URL = "login"
 # Two counts: failures of one username from one address (AXES_FAILURE_LIMIT), and of one
 # username from anywhere (AXES_USERNAME_FAILURE_LIMIT, higher), so spraying from many addresses
 # is stopped too while a stranger needs far more tries to lock a user out everywhere; either
-# lockout ends after the cool-off (config.api_auth.TwoCountLockout).
+# lockout ends after the cool-off (agencies.api_auth.TwoCountLockout).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
-AXES_HANDLER = "config.api_auth.TwoCountLockout"
+AXES_HANDLER = "agencies.api_auth.TwoCountLockout"
 # A failure during a lockout does not restart it, so a stranger cannot keep a user out for ever.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The client address for lockout and throttles alike: the socket's, unless TRUSTED_PROXIES (the
 # number of proxies in front that each append to X-Forwarded-For) says whose header to believe.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
-AXES_CLIENT_IP_CALLABLE = "config.api_auth.client_address"
+AXES_CLIENT_IP_CALLABLE = "agencies.api_auth.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_LOCKOUT_CALLABLE = "config.api_auth.lockout_response"
+AXES_LOCKOUT_CALLABLE = "agencies.api_auth.lockout_response"
 # Sign-in attempts name citizens (their usernames are emails): no admin pages for them. Lift a
 # lockout with `manage.py axes_reset_username`.
 AXES_ENABLE_ADMIN = False
@@ -222,12 +227,12 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.api_auth.ApiTokenAuthentication",
+        "agencies.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "config.api_auth.ClientScopes",
+        "agencies.api_auth.ClientScopes",
     ],
     "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

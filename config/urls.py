@@ -6,12 +6,13 @@ from rest_framework.routers import DefaultRouter
 
 from agencies import api as agencies_api
 from agencies import views as agencies_views
-from config.govuk_forms import SignInForm
 from consent import api as consent_api
-from consent import portal_api
-from consent.portal_urls import staff_urlpatterns as portal_staff_urls
+from core.forms import SignInForm
+from duplicates import api as duplicate_api
 from journeys import api as journeys_api
-from journeys import duplicate_api
+from portal import api as portal_api
+
+from . import views
 
 
 class IdRouter(DefaultRouter):
@@ -47,7 +48,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", agencies_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz", agencies_views.healthz, name="healthz"),
     path(
         "sign-in/",
@@ -55,16 +56,13 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("agency/", include("agencies.urls")),
-    path("two-step/", include("agencies.two_step_urls")),
+    path("", include("agencies.urls")),
     path("", include("journeys.urls")),
-    path("duplicates/", include("journeys.duplicate_urls")),
-    path("assessments/", include("journeys.assessment_urls")),
+    path("duplicates/", include("duplicates.urls")),
     path("", include("advocates.urls")),
-    path("concerns/", include("consent.concern_views")),
+    path("concerns/", include("concerns.urls")),
     path("", include("consent.urls")),
-    path("my/", include("consent.portal_urls")),
-    path("", include(portal_staff_urls)),
+    path("", include("portal.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the CSP needs no inline script.

@@ -20,7 +20,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .events import record_event
+from core.events import record_event
+
 from .models import AccessLog, AccessLogHead
 
 if TYPE_CHECKING:

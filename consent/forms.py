@@ -3,8 +3,8 @@
 from django import forms
 
 from agencies.models import Agency
-from config.govuk_forms import GovUKFormMixin
 from core import dates, limits
+from core.forms import GovUKFormMixin
 from journeys.models import Sensitivity
 
 from .models import Category, Method, ReviewStatus

@@ -1,43 +1,23 @@
-"""Keeping AgencyKnows true: which agency knows which person, and why (rule 10).
+"""The nightly repair of AgencyKnows (which agency knows which person, and why: rule 10).
 
-The services that make the records note each pair in their own transaction; the nightly repair
-rebuilds the table from the records themselves, so a path that wrote around the services (a
-bulk load, a fix in the database) is put right by the next run.
+The services note each pair in their own transaction (journeys.knowledge); the repair rebuilds
+the table from the records themselves, so a path that wrote around the services (a bulk load,
+a fix in the database) is put right by the next run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
 
-from journeys.models import Assessment, Contact, Person
+from journeys.knowledge import REASONS
+from journeys.models import AgencyKnows, Assessment, Contact, Person
 
-from .models import AgencyKnows, BreakGlass, ConsentGrant
+from .models import BreakGlass, ConsentGrant
 
-REASONS = ("registered", "contacted", "assessed", "granted", "break_glass")
 REPAIR_CHUNK = 5000  # people per transaction of the repair
-
-
-def agency_knows_note(*, agency_id: int | None, person_ids: Iterable[int], reason: str) -> None:
-    """Record, in the caller's transaction, that the agency knows these people for this reason.
-    Pairs that already say so are left alone (most writes are about people the agency knows:
-    no row is rewritten or locked for them); the rest are one upsert that keeps other reasons."""
-    if agency_id is None:
-        return
-    ids = set(person_ids)
-    ids -= set(
-        AgencyKnows.objects.filter(agency_id=agency_id, person_id__in=ids, **{reason: True}).values_list(
-            "person_id", flat=True
-        )
-    )
-    rows = [AgencyKnows(agency_id=agency_id, person_id=pk, **{reason: True}) for pk in sorted(ids)]
-    if rows:
-        AgencyKnows.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["agency", "person"], update_fields=[reason]
-        )
 
 
 @dataclass

@@ -20,19 +20,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from advocates.models import Assignment
 from agencies.models import ApiClient, Role, Sector
-from journeys.models import Membership, Person, RecordedVia, Sensitivity
+from journeys.models import AgencyKnows, Membership, Person, RecordedVia, Sensitivity
 
-from .models import (
-    AgencyKnows,
-    BasisKind,
-    BreakGlass,
-    Category,
-    ConsentGrant,
-    Invitation,
-    InvitationChannel,
-    Lapse,
-)
+from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
 
 CITIZEN = "citizen"
 
@@ -437,8 +429,6 @@ def current_memberships(at: datetime | None = None) -> QuerySet[Membership]:
 
 
 def assigned_family_ids(viewer: Viewer, at: datetime | None = None) -> QuerySet:
-    from advocates.models import Assignment
-
     day = timezone.localdate(at) if at else timezone.localdate()
     return (
         Assignment.objects.filter(advocate=viewer.user, started__lte=day)
@@ -800,29 +790,6 @@ def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, 
     return person, scope
 
 
-def break_glass_subject(user, person_id, identifier: dict | None = None) -> Person:
-    """The person this user may open emergency access to (rule 5): one they may know of, or,
-    for agency staff, one who holds exactly this identifier (scheme and value), as an
-    identifier search finds them (rule 10). The pair is asked as an identifier search is:
-    counted against the user's limit (SearchRateLimited) and logged. A wrong pair is the same
-    404 as a missing person."""
-    viewer = viewer_for(user)
-    if identifier is not None and viewer.is_staff_member and not viewer.is_advocate:
-        from journeys.identifiers import normalise
-        from journeys.models import IdentifierScheme
-        from journeys.selectors import identifier_holders
-
-        scheme, value = str(identifier.get("scheme") or ""), str(identifier.get("value") or "")
-        if scheme not in IdentifierScheme.values:
-            raise Http404("No such person.")
-        holders = identifier_holders(user=user, terms=[(scheme, normalise(scheme, value))])
-        try:
-            return Person.objects.filter(pk__in=holders).get(pk=int(person_id))
-        except (Person.DoesNotExist, TypeError, ValueError):
-            raise Http404("No such person.") from None
-    return access_person(user, person_id)[0]
-
-
 def reviews_break_glass(viewer: Viewer) -> bool:
     """Managers review their agency's emergency access; information governance reviews what
     no manager could (rule 5)."""
@@ -847,23 +814,17 @@ def confirms_invitation_codes(viewer: Viewer) -> bool:
     return reviews_break_glass(viewer)
 
 
-def invitation_codes_to_confirm(viewer: Viewer) -> QuerySet[Invitation]:
-    """Codes given in person that this viewer may confirm as the second person (rule 12): a
-    manager's for their agency, information governance's where no manager could; never a
-    code they issued themselves. Only codes still waiting and usable."""
+def invitation_codes_to_confirm(viewer: Viewer, codes: QuerySet) -> QuerySet:
+    """Of the in-person codes still waiting (`codes`, the portal's), those this viewer may
+    confirm as the second person (rule 12): a manager's for their agency, information
+    governance's where no manager could; never a code they issued themselves."""
     if viewer.is_information_governance:
-        codes = Invitation.objects.filter(for_governance=True)
+        codes = codes.filter(for_governance=True)
     elif confirms_invitation_codes(viewer):
-        codes = Invitation.objects.filter(agency_id=viewer.agency_id)
+        codes = codes.filter(agency_id=viewer.agency_id)
     else:
-        return Invitation.objects.none()
-    return codes.filter(
-        channel=InvitationChannel.IN_PERSON,
-        confirmed_at__isnull=True,
-        withdrawn_at__isnull=True,
-        accepted_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).exclude(invited_by_id=viewer.user.pk)
+        return codes.none()
+    return codes.exclude(invited_by_id=viewer.user.pk)
 
 
 def agency_could_see(

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from agencies.models import Agency, Role, StaffMembership
 from core import dates
+from core.events import record_event
+from journeys.knowledge import agency_knows_note
 from journeys.models import Person, Sensitivity
 
 from . import access_log, policy
-from .events import record_event
-from .knowledge import agency_knows_note
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, ConsentLapseNotice, Method, ReviewStatus
 
 
@@ -188,7 +188,7 @@ def break_glass_check(*, reason: str, actor, hours: int | None = None) -> tuple[
 def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None = None) -> BreakGlass:
     """Open emergency access to every agency's records of one person for a few hours (rule 5).
 
-    The caller must already be allowed to open it for this person (policy.break_glass_subject);
+    The caller must already be allowed to open it for this person (journeys.selectors.break_glass_subject);
     the opening is written to the person's access log, and once it commits the agency's other
     managers are emailed, or, where there are none to tell, information governance."""
     reason, hours = break_glass_check(reason=reason, actor=actor, hours=hours)

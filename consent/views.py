@@ -10,9 +10,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from config.govuk_forms import service_errors_on
+from core.forms import service_errors_on
 from journeys.models import Person
-from journeys.selectors import SearchRateLimited
+from journeys.selectors import SearchRateLimited, break_glass_subject
 
 from . import policy, selectors, services
 from .forms import BreakGlassForm, ConsentForm, ReviewForm, RevokeForm
@@ -187,7 +187,7 @@ def break_glass_new(request, person_id):
     identifier = {"scheme": data.get("scheme", ""), "value": data.get("value", "")}
     if not identifier["value"]:
         identifier = None
-    person = policy.break_glass_subject(request.user, person_id) if identifier is None else None
+    person = break_glass_subject(request.user, person_id) if identifier is None else None
     form = BreakGlassForm(
         request.POST if request.method == "POST" else None,
         max_hours=settings.BREAK_GLASS_HOURS,
@@ -198,7 +198,7 @@ def break_glass_new(request, person_id):
         try:
             with service_errors_on(form):
                 services.break_glass_check(actor=request.user, **fields)
-                subject = person or policy.break_glass_subject(request.user, person_id, identifier)
+                subject = person or break_glass_subject(request.user, person_id, identifier)
                 services.break_glass_open(subject=subject, actor=request.user, **fields)
                 return redirect("journeys:person_record", subject.pk)
         except PermissionDenied:

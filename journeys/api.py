@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
+from agencies.api_auth import ClientScopes
 from agencies.models import Agency, ApiScope, AssessmentType, ContactType, Level
-from config.api_auth import ClientScopes
 from consent.policy import access_person, family_label, own_agency_records, viewer_for, visible_persons
 from core import dates
 
@@ -33,6 +33,7 @@ from .models import (
     Relationship,
     Sensitivity,
 )
+from .tell_us_once import reusable_answers, tell_us_once
 
 
 class IsAgencyStaff(permissions.BasePermission):
@@ -256,8 +257,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """Tell us once: for each question of the assessment type, the latest recent answer
         open to you, not withheld from the person; reuse one with
         `"answers": [{"question", "reused_from": id}]`. Showing other agencies' answers is logged."""
-        from .duplicate_selectors import tell_us_once
-
         person, _ = access_person(request.user, pk)
         query = ReusableAnswersQuerySerializer(
             data=request.query_params, context=self.get_serializer_context()
@@ -433,8 +432,6 @@ class AssessmentInputSerializer(serializers.Serializer):
     def validate(self, data):
         """Resolve reused answers: only those reusable-answers lists for this type and subject
         (recent, open to the caller, not withheld), each to its own question."""
-        from .duplicate_selectors import reusable_answers
-
         wanted = [a["reused_from"] for a in data["answers"] if a.get("reused_from")]
         if not wanted:
             return data

@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import AssessmentType, Level
-from config.govuk_forms import GovUKFormMixin, service_errors_on
 from consent.policy import access_person, viewer_for
 from core import dates, limits
+from core.forms import GovUKFormMixin, service_errors_on
 
-from . import duplicate_selectors, selectors, services
+from . import selectors, services, tell_us_once
 from .models import Answer, Sensitivity
 
 
@@ -132,11 +132,11 @@ def record(request):
     if chosen is None:
         status = 400 if request.GET.get("type") else 200
         context["type_error"] = "Choose an assessment type of your agency" if status == 400 else ""
-        return render(request, "assessments/choose.html", context, status=status)
+        return render(request, "journeys/assessment_choose.html", context, status=status)
 
     questions = list(chosen.questions.all())
     # A post that saves shows nothing: its reuse is logged by the service instead.
-    earlier = duplicate_selectors.tell_us_once(
+    earlier = tell_us_once.tell_us_once(
         user=request.user,
         question_ids=[q.pk for q in questions],
         person=person,
@@ -178,6 +178,6 @@ def record(request):
                 messages.success(request, f"{chosen.name} recorded with {len(answers)} answers{note}.")
                 return redirect(back)
         status = 400
-        duplicate_selectors.log_shown(user=request.user, person=person, earlier=earlier.values())
+        tell_us_once.log_shown(user=request.user, person=person, earlier=earlier.values())
     context.update({"chosen": chosen, "form": form, "earlier": list(earlier.values())})
-    return render(request, "assessments/record.html", context, status=status)
+    return render(request, "journeys/assessment_record.html", context, status=status)

@@ -410,55 +410,37 @@ class Answer(models.Model):
         return f"{self.question.code}: {self.value}"
 
 
-class FlagStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CONFIRMED = "confirmed", "Confirmed"
-    DISMISSED = "dismissed", "Dismissed"
+class AgencyKnows(models.Model):
+    """Which agency knows which person, and why (rule 10): one indexed row per pair, so search
+    asks one lookup instead of looking into every record of every candidate.
 
+    Written by the services that register people, record contacts and assessments, give grants
+    and open break-glass, in their own transactions (journeys.knowledge), and rebuilt from those
+    records by a nightly repair (consent.knowledge). Own records decide at once; a grant or
+    break-glass only says there is one to check: whether it is active now is asked of its own
+    table (rule 9)."""
 
-class DuplicateFlag(models.Model):
-    """One pair of assessments that asked the same questions again; one flag a pair."""
-
-    earlier = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
-    later = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="duplicate_flags")
-    asked_again_by = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    shared_questions = models.ManyToManyField(Question, related_name="+")
-    shared_count = models.PositiveIntegerField()
-    shared_ids = models.CharField(
-        max_length=1000,
-        blank=True,
-        editable=False,
-        help_text="The shared question ids, sorted and comma-separated: a rescan compares these"
-        " instead of reading shared_questions back for every flag.",
-    )
-    days_apart = models.PositiveIntegerField()
-    avoidable = models.BooleanField(
-        help_text="The earlier answers were open to the later agency under consent at the time."
-    )
-    estimated_cost_pence = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    registered = models.BooleanField(default=False)
+    contacted = models.BooleanField(default=False)  # a contact the agency recorded
+    assessed = models.BooleanField(default=False)  # an assessment the agency recorded
+    granted = models.BooleanField(default=False)  # a consent grant to the agency, of any term
+    break_glass = models.BooleanField(default=False)  # emergency access opened by its staff
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["asked_again_by", "status"])]
         constraints = [
-            models.UniqueConstraint(fields=["earlier", "later"], name="duplicate_flag_one_per_pair"),
-            models.CheckConstraint(condition=~Q(earlier=F("later")), name="duplicate_flag_two_assessments"),
+            models.UniqueConstraint(fields=["agency", "person"], name="agency_knows_once"),
             models.CheckConstraint(
-                condition=Q(status__in=FlagStatus.values), name="duplicate_flag_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status="open") | ~Q(review_reason=""),
-                name="duplicate_flag_review_needs_reason",
+                condition=Q(registered=True)
+                | Q(contacted=True)
+                | Q(assessed=True)
+                | Q(granted=True)
+                | Q(break_glass=True),
+                name="agency_knows_for_a_reason",
             ),
         ]
+        indexes = [models.Index(fields=["person"])]
 
-    def __str__(self):
-        return f"Flag {self.pk}: {self.earlier_id} then {self.later_id}"
+    def __str__(self) -> str:
+        return f"Agency {self.agency_id} knows person {self.person_id}"

@@ -13,9 +13,9 @@ from operator import or_
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.http import Http404
 
 from consent import access_log
-from consent.events import record_event
 from consent.models import BasisKind, Category
 from consent.policy import (
     Basis,
@@ -29,10 +29,20 @@ from consent.policy import (
     viewer_for,
     visible_persons,
 )
+from core.events import record_event
+from core.rows import fetch_rows
 
-from .identifiers import search_terms
-from .models import Answer, Assessment, Contact, Family, Membership, Person, PersonIdentifier
-from .rows import fetch_rows
+from .identifiers import normalise, search_terms
+from .models import (
+    Answer,
+    Assessment,
+    Contact,
+    Family,
+    IdentifierScheme,
+    Membership,
+    Person,
+    PersonIdentifier,
+)
 
 
 @dataclass
@@ -307,8 +317,6 @@ def families_visible(*, user) -> QuerySet[Family]:
 
 
 def family_detail(*, user, family_id) -> Family:
-    from django.http import Http404
-
     family = families_visible(user=user).filter(pk=family_id).first()
     if family is None:
         raise Http404("No such family.")
@@ -324,3 +332,22 @@ def family_detail(*, user, family_id) -> Family:
     family.visible_memberships = [m for m in memberships if m.person_id in named]
     family.unshared_members = len(memberships) - len(family.visible_memberships)
     return family
+
+
+def break_glass_subject(user, person_id, identifier: dict | None = None) -> Person:
+    """The person this user may open emergency access to (rule 5): one they may know of, or,
+    for agency staff, one who holds exactly this identifier (scheme and value), as an
+    identifier search finds them (rule 10). The pair is asked as an identifier search is:
+    counted against the user's limit (SearchRateLimited) and logged. A wrong pair is the same
+    404 as a missing person."""
+    viewer = viewer_for(user)
+    if identifier is not None and viewer.is_staff_member and not viewer.is_advocate:
+        scheme, value = str(identifier.get("scheme") or ""), str(identifier.get("value") or "")
+        if scheme not in IdentifierScheme.values:
+            raise Http404("No such person.")
+        holders = identifier_holders(user=user, terms=[(scheme, normalise(scheme, value))])
+        try:
+            return Person.objects.filter(pk__in=holders).get(pk=int(person_id))
+        except (Person.DoesNotExist, TypeError, ValueError):
+            raise Http404("No such person.") from None
+    return access_person(user, person_id)[0]

@@ -3,8 +3,9 @@ in one transaction, records the audit event, and schedules background work on co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,12 +13,14 @@ from django.db import IntegrityError, transaction
 
 from agencies.models import Agency, AssessmentType, ContactType, Question, Sector
 from consent import policy
-from consent.events import record_event
-from consent.knowledge import agency_knows_note
+from consent.models import Category
+from consent.policy import scope_for, viewer_for
 from core import dates
+from core.events import record_event
 
 from . import selectors
 from .identifiers import normalise, validate_identifier
+from .knowledge import agency_knows_note
 from .models import (
     Answer,
     Assessment,
@@ -30,6 +33,11 @@ from .models import (
     most_sensitive,
     question_ids_text,
 )
+from .tell_us_once import log_earlier_answers
+
+# Called with an assessment's id once it is recorded and committed; apps above journeys add
+# theirs when they load (duplicates: the duplicate check), so journeys imports none of them.
+ON_ASSESSMENT_COMMITTED: list[Callable[[int], None]] = []
 
 # A generated reference can meet one typed by hand, or one another request took at the same
 # moment: the next few numbers are tried before giving up.
@@ -411,10 +419,10 @@ def assessment_record(
         if sources and subject_person is not None and getattr(actor, "is_authenticated", False):
             reused = [r for _, _, r in rows if r is not None]
             _log_reuse(actor=actor, person=subject_person, answers=reused, sources=sources)
-        # Check for duplicates once the assessment is committed (never inside the transaction).
-        from .tasks import enqueue_duplicate_check
-
-        transaction.on_commit(lambda: enqueue_duplicate_check(assessment.pk), robust=True)
+        # What other apps do with a new assessment (the duplicate check) runs once it is
+        # committed, never inside the transaction.
+        for hook in ON_ASSESSMENT_COMMITTED:
+            transaction.on_commit(partial(hook, assessment.pk), robust=True)
     return assessment
 
 
@@ -432,11 +440,6 @@ def _reused_sources(answers: Iterable[Answer]) -> dict[int, Assessment]:
 def _log_reuse(*, actor, person: Person, answers: list[Answer], sources: dict[int, Assessment]) -> None:
     """Log copying other agencies' answers about a person into a new assessment, each on the
     basis it was open to the actor (the actor's own agency's answers are not logged)."""
-    from consent.models import Category
-    from consent.policy import scope_for, viewer_for
-
-    from .duplicate_selectors import log_earlier_answers
-
     scope = scope_for(viewer_for(actor), person)
     used = []
     for answer in answers:

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from advocates.models import Assignment
 from agencies.models import Agency, AssessmentType, ContactType, Question, Role, Sector, StaffMembership
-from consent.knowledge import agency_knows_note
 from consent.models import ConsentGrant
+from journeys.knowledge import agency_knows_note
 from journeys.models import Answer, Assessment, Contact, Family, Membership, Person
 
 
@@ -91,7 +91,7 @@ class AssessmentTypeFactory(factory.django.DjangoModelFactory):
 
 def known(reason: str, agency: str = "agency_id", person: str = "subject_id"):
     """A hook that notes, as the services do, that the record's agency knows its person
-    (consent.AgencyKnows), so searches see what the factories made."""
+    (journeys.AgencyKnows), so searches see what the factories made."""
 
     def note(obj, create, extracted, **kwargs):
         person_id = getattr(obj, person)

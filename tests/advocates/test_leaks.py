@@ -13,7 +13,7 @@ from django.utils import timezone
 from advocates import services
 from advocates.models import Assignment
 from agencies.models import Role, Sector
-from consent.concerns import concern_queue, concern_raise
+from concerns.services import concern_queue, concern_raise
 from consent.models import AccessLog
 from journeys.models import Contact
 from tests.factories import (

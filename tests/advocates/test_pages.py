@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from advocates import services
 from agencies.models import Role, Sector
-from consent.models import AccessLog, Concern
+from concerns.models import Concern
+from consent.models import AccessLog
 from journeys.models import Contact, RecordedVia
 from tests.factories import (
     AgencyFactory,
@@ -297,7 +298,7 @@ def test_advocacy_manager_assigns_and_ends(client, case):
 
 
 def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, case):
-    from journeys.models import DuplicateFlag
+    from duplicates.models import DuplicateFlag
 
     kind = AssessmentTypeFactory(agency=case["gp"])
     earlier = AssessmentFactory(subject_person=case["mum"], assessment_type=kind)
@@ -308,7 +309,7 @@ def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, ca
         DuplicateFlag.objects.create(
             earlier=a, later=b, asked_again_by=case["gp"], shared_count=5, days_apart=3, avoidable=True
         )
-    from consent.concerns import concern_raise
+    from concerns.services import concern_raise
 
     concern_raise(
         about_agency=case["gp"],
@@ -324,7 +325,7 @@ def test_caseload_counts_open_flags_and_concerns_the_advocate_may_see(client, ca
 
 
 def test_concern_queue_queries_do_not_grow(client, case):
-    from consent.concerns import concern_raise
+    from concerns.services import concern_raise
 
     manager = staff_user(case["gp"], Role.MANAGER)
     client.force_login(manager)
@@ -356,17 +357,3 @@ def test_the_contact_form_warns_about_members_who_have_not_agreed_to_share(clien
     page = client.get(reverse("advocates:contact_new", args=[case["family"].pk])).content.decode()
     assert "A family member who has not agreed to share, so you cannot record contacts" in page
     assert "Dev Quiet" not in page
-
-
-def test_demo_advocacy_manager_sees_the_assignments(client, settings):
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    settings.DEMO_PASSWORD = "synthetic-demo-pass"
-    call_command("seed_demo", verbosity=0)
-    client.force_login(get_user_model().objects.get(username="advocacymanager"))
-    page = client.get(reverse("advocates:assignments")).content.decode()
-    assert "The Carter family (demo)" in page and "Lou Fenwick" in page
-    client.force_login(get_user_model().objects.get(username="advocate"))
-    caseload = client.get(reverse("advocates:caseload")).content.decode()
-    assert "1 overdue" in caseload

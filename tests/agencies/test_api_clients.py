@@ -8,7 +8,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from agencies.models import ApiClient, Role
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from journeys.models import Contact
 from tests.factories import AgencyFactory, ContactTypeFactory, PersonFactory, staff_user
 

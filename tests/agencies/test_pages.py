@@ -1,48 +1,9 @@
-"""Sign-in, each role's home page, and the health check."""
+"""Sign-in and the health check (each demo sign-in's home page: tests/devdata/test_demo.py)."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
-
-ROLES = [
-    "police",
-    "socialcare",
-    "healthvisitor",
-    "gp",
-    "school",
-    "housing",
-    "jobcentre",
-    "advocate",
-    "manager",
-    "citizen",
-    "admin",
-]
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEMO_PASSWORD = "synthetic-demo-pass"
-    call_command("seed_demo")
-
-
-def test_each_demo_sign_in_reaches_its_home_page(client, demo):
-    for username in ROLES:
-        response = client.post(
-            reverse("login"), {"username": username, "password": "synthetic-demo-pass"}, follow=True
-        )
-        assert response.status_code == 200, username
-        assert response.request["PATH_INFO"] == "/", username
-        assert b"Sign out" in response.content, username
-        client.post(reverse("logout"))
-
-
-def test_wrong_password_shows_the_error_summary(client, demo):
-    response = client.post(reverse("login"), {"username": "police", "password": "wrong"})
-    assert response.status_code == 200
-    assert b"There is a problem" in response.content
-    assert b"Enter a correct username and password" in response.content
 
 
 def test_pages_need_sign_in(client):

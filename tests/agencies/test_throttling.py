@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from config.api_auth import client_address
+from agencies.api_auth import client_address
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

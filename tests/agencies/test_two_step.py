@@ -18,7 +18,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Role
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from tests.factories import ContactFactory, PersonFactory, UserFactory, staff_user
 
 pytestmark = pytest.mark.django_db

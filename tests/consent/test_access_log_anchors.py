@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from consent import access_log
-from consent.models import AccessLog, AuditEvent
+from consent.models import AccessLog
 from consent.tasks import anchor_access_log
+from core.models import AuditEvent
 from tests.consent.test_access_log import _log, _tamper, rechain
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Rule 10's search table (consent.AgencyKnows): written by every service that lets an agency
+"""Rule 10's search table (journeys.AgencyKnows): written by every service that lets an agency
 know a person, in its transaction; rebuilt by the nightly repair; and search follows it, while
 grants and break-glass still count only while they are active."""
 
@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from consent import tasks
 from consent.knowledge import agency_knows_repair
-from consent.models import AgencyKnows, BreakGlass, ConsentGrant
+from consent.models import BreakGlass, ConsentGrant
 from consent.services import break_glass_open, consent_grant
 from journeys import services
+from journeys.models import AgencyKnows
 from tests.factories import (
     AgencyFactory,
     AssessmentTypeFactory,
@@ -162,9 +163,9 @@ def test_the_upgrade_fills_the_table_as_the_repair_would():
         writer(other, colleague, person)
     columns = ("agency", "person", "registered", "contacted", "assessed", "granted", "break_glass")
     written = sorted(AgencyKnows.objects.values_list(*columns))
-    MigrationExecutor(connection).migrate([("consent", "0011_invitation_code_confirmation")])
+    MigrationExecutor(connection).migrate([("journeys", "0009_family_reference_unique")])
     try:
-        MigrationExecutor(connection).migrate([("consent", "0012_agency_knows")])
+        MigrationExecutor(connection).migrate([("journeys", "0010_agency_knows")])
     finally:
         call_command("migrate", verbosity=0)
     assert sorted(AgencyKnows.objects.values_list(*columns)) == written

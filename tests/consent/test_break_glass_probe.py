@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from consent.models import AccessLog, AuditEvent, BreakGlass
+from consent.models import AccessLog, BreakGlass
+from core.models import AuditEvent
 from journeys.models import PersonIdentifier
 from tests.factories import AgencyFactory, ContactFactory, PersonFactory, staff_user
 

@@ -14,7 +14,7 @@ from consent import policy
 from consent.models import ConsentGrant, ConsentLapseNotice
 from consent.services import consent_grant
 from consent.tasks import send_lapse_notices
-from journeys.duplicate_services import GrantIndex
+from duplicates.services import GrantIndex
 from tests.factories import (
     AgencyFactory,
     ConsentGrantFactory,

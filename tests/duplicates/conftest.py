@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Role
-from journeys.duplicate_services import duplicates_rescan
-from journeys.models import DuplicateFlag
+from duplicates.models import DuplicateFlag
+from duplicates.services import duplicates_rescan
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import (
     AgencyFactory,
@@ -85,5 +85,5 @@ def setting(db):
     earlier = record(kind(bank[:6], agency=police), person=person, days_ago=30)
     needs = kind(bank, agency=housing)
     user = staff_user(housing)
-    url = f"{reverse('assessments:record')}?person={person.pk}&type={needs.pk}"
+    url = f"{reverse('journeys:assessment_record')}?person={person.pk}&type={needs.pk}"
     return police, housing, bank, person, earlier, needs, user, url

@@ -2,7 +2,7 @@
 
 import pytest
 
-from journeys.duplicate_services import duplicates_rescan
+from duplicates.services import duplicates_rescan
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import ConsentGrantFactory, PersonFactory
 

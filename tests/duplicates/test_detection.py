@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from journeys.duplicates import Item, Rules, candidates_involving, compare, find_candidates, is_duplicate
+from duplicates.detection import Item, Rules, candidates_involving, compare, find_candidates, is_duplicate
 
 RULES = Rules(window_days=90, share=0.5, min_shared=5)
 START = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from consent.models import ConsentGrant
 from consent.services import consent_revoke
-from journeys.models import Assessment, DuplicateFlag
+from duplicates.models import DuplicateFlag
+from journeys.models import Assessment
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/duplicate-flags/"

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from journeys.duplicate_services import duplicates_rescan
-from journeys.models import DuplicateFlag
+from duplicates.models import DuplicateFlag
+from duplicates.services import duplicates_rescan
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import ConsentGrantFactory, PersonFactory
 
@@ -170,7 +170,7 @@ def test_rescan_progress_polls_until_done_and_works_without_javascript(client, p
     task_id = "0b6c1a52-7f2a-4a7e-9a55-2a6f3c1d9e10"
     url = reverse("duplicates:rescan_progress", args=[task_id])
     with mock.patch(
-        "journeys.duplicate_views.AsyncResult",
+        "duplicates.views.AsyncResult",
         return_value=_fake_result("PROGRESS", {"done": 2000, "total": 5000}),
     ):
         page = client.get(url).content.decode()
@@ -181,7 +181,7 @@ def test_rescan_progress_polls_until_done_and_works_without_javascript(client, p
         assert partial.status_code == 200
         assert "<html" not in partial.content.decode()
     done = {"people": 5000, "pairs": 12, "created": 3, "refreshed": 0, "unchanged": 9}
-    with mock.patch("journeys.duplicate_views.AsyncResult", return_value=_fake_result("SUCCESS", done)):
+    with mock.patch("duplicates.views.AsyncResult", return_value=_fake_result("SUCCESS", done)):
         partial = client.get(url, HTTP_HX_REQUEST="true")
         assert partial.status_code == 286  # htmx stops polling
         assert "Rescan finished" in partial.content.decode()

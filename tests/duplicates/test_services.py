@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from consent.policy import agency_could_see
-from journeys.duplicate_services import (
+from duplicates.models import DuplicateFlag
+from duplicates.services import (
     GrantIndex,
     duplicate_flag_review,
     duplicates_check_assessment,
     duplicates_rescan,
 )
-from journeys.models import Answer, DuplicateFlag
+from journeys.models import Answer
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import (
     AgencyFactory,

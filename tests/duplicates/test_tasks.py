@@ -10,8 +10,9 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from config.celery import app
-from journeys import tasks
-from journeys.models import Assessment, DuplicateFlag
+from duplicates import tasks
+from duplicates.models import DuplicateFlag
+from journeys.models import Assessment
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import PersonFactory
 
@@ -73,7 +74,7 @@ def test_recording_succeeds_when_the_broker_is_down(monkeypatch, caplog):
 
     monkeypatch.setattr(tasks.check_assessment_duplicates, "delay", refuse)
     person = PersonFactory()
-    with caplog.at_level(logging.WARNING, logger="journeys.tasks"):
+    with caplog.at_level(logging.WARNING, logger="duplicates.tasks"):
         assessment = record(kind(questions(6)), person=person, days_ago=1)
     assert Assessment.objects.filter(pk=assessment.pk).exists()
     assert "Could not queue the duplicate check" in caplog.text

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent.models import AccessLog
-from journeys.duplicate_services import duplicates_rescan
-from journeys.models import Answer, Assessment, DuplicateFlag
+from duplicates.models import DuplicateFlag
+from duplicates.services import duplicates_rescan
+from journeys.models import Answer, Assessment
 from tests.duplicates.helpers import api_body, grant, kind, record
 from tests.factories import AgencyFactory, UserFactory, staff_user
 
@@ -132,11 +133,11 @@ def test_the_page_uses_a_fixed_number_of_queries(client, setting):
 def test_choosing_the_assessment_type_lists_only_the_agencys_own(client, setting):
     police, housing, bank, person, earlier, needs, user, url = setting
     client.force_login(user)
-    page = client.get(f"{reverse('assessments:record')}?person={person.pk}").content.decode()
+    page = client.get(f"{reverse('journeys:assessment_record')}?person={person.pk}").content.decode()
     assert needs.name in page
     assert earlier.assessment_type.name not in page
     response = client.get(
-        f"{reverse('assessments:record')}?person={person.pk}&type={earlier.assessment_type.pk}"
+        f"{reverse('journeys:assessment_record')}?person={person.pk}&type={earlier.assessment_type.pk}"
     )
     assert response.status_code == 400
     assert "Choose an assessment type of your agency" in response.content.decode()
@@ -154,7 +155,7 @@ def test_the_record_page_links_to_recording_an_assessment(client, setting):
     police, housing, bank, person, earlier, needs, user, url = setting
     client.force_login(user)
     page = client.get(reverse("journeys:person_record", args=[person.pk])).content.decode()
-    assert f"{reverse('assessments:record')}?person={person.pk}" in page
+    assert f"{reverse('journeys:assessment_record')}?person={person.pk}" in page
 
 
 def test_the_api_reuses_an_answer_open_to_the_caller(api, setting):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from journeys.models import DuplicateFlag
+from duplicates.models import DuplicateFlag
 from tests.duplicates.helpers import kind, questions, record
 from tests.factories import PersonFactory
 

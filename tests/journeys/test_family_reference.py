@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from journeys.models import Family
 from tests.factories import FamilyFactory, staff_user
 
-upgrade = importlib.import_module("journeys.migrations.0008_family_reference_unique")
+upgrade = importlib.import_module("journeys.migrations.0009_family_reference_unique")
 
 
 @pytest.mark.django_db
@@ -51,14 +51,14 @@ def test_the_database_refuses_two_families_with_one_reference():
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_gives_clashing_references_a_suffix(capsys):
     executor = MigrationExecutor(connection)
-    before = ("journeys", "0007_date_ranges")
+    before = ("journeys", "0008_duplicate_flags_move_out")
     executor.migrate([before])
     try:
         OldFamily = executor.loader.project_state([before]).apps.get_model("journeys", "Family")
         kept = OldFamily.objects.create(reference="DEMO-3", label="Oldest")
         renamed = OldFamily.objects.create(reference="demo-3", label="Later")
         taken = OldFamily.objects.create(reference="DEMO-3-2", label="Holds the first suffix")
-        MigrationExecutor(connection).migrate([("journeys", "0008_family_reference_unique")])
+        MigrationExecutor(connection).migrate([("journeys", "0009_family_reference_unique")])
     finally:
         call_command("migrate", verbosity=0)
     assert dict(Family.objects.values_list("pk", "reference")) == {

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Role
 from agencies.services import api_client_create
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from journeys.models import Person, PersonIdentifier
 from tests.factories import AgencyFactory, PersonFactory, staff_user
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from journeys.models import PersonIdentifier
 from tests.factories import ContactFactory, PersonFactory, staff_user
 

@@ -476,7 +476,7 @@ def test_the_consent_service_refuses_a_start_in_9999_without_overflowing(staff):
 def test_a_citizen_cannot_ask_to_correct_their_date_of_birth_to_1700():
     from django.core.exceptions import ValidationError
 
-    from consent import portal_services
+    from portal import services as portal_services
 
     citizen = UserFactory(username="ann@example.invalid")
     person = PersonFactory(user=citizen, registered_by=AgencyFactory())

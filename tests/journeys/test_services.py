@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from journeys import services
 from journeys.models import Answer, Assessment, Contact
 from tests.factories import (

@@ -26,12 +26,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import AssessmentType, Role, Sector
-from consent import portal_services
-from consent.concerns import concern_raise
-from consent.models import ConcernVia
+from concerns.models import ConcernVia
+from concerns.services import concern_raise
+from duplicates.services import duplicates_check_assessment
 from journeys import services as journey_services
-from journeys.duplicate_services import duplicates_check_assessment
 from journeys.models import Answer
+from portal import services as portal_services
 from tests.factories import (
     AgencyFactory,
     AssessmentTypeFactory,
@@ -400,11 +400,11 @@ LEAK_ONLY_ROUTES = [
     "portal:data_export_json",
     "portal:join",
     "portal:join_code",
-    "portal_staff:invitation_codes",
-    "portal_staff:invite",
+    "portal:staff_invitation_codes",
+    "portal:staff_invite",
     "consent:consent_new_member",
-    "portal_staff:corrections",
-    "portal_staff:correction_decide",
+    "portal:staff_corrections",
+    "portal:staff_correction_decide",
     "advocates:caseload",
     "advocates:journey",
     "advocates:assignments",
@@ -424,7 +424,7 @@ LEAK_ONLY_ROUTES = [
     "duplicates:rescan",
     "duplicates:rescan_progress",
     "duplicates:review",
-    "assessments:record",
+    "journeys:assessment_record",
 ]
 for _name in LEAK_ONLY_ROUTES:
     CASE_DATA_ROUTES[_name] = ("leak", "get", ANY, None)
@@ -499,17 +499,17 @@ NOT_CASE_DATA = {
     "assessmenttype-detail": "configuration",
     "consent:review_queue": "managers' review of their own staff's emergency access: test_break_glass.py",
     "consent:review": "managers' review of their own staff's emergency access: test_break_glass.py",
-    "portal_staff:invitation_code_confirm": "confirming an in-person code: test_code_confirmation.py",
+    "portal:staff_invitation_code_confirm": "confirming an in-person code: test_code_confirmation.py",
     "POST api-token": "a person's API token: test_tokens.py",
     "agencies:api_clients": "a manager's API clients of their agency: test_api_clients.py",
     "agencies:api_client_token": "a manager's API clients of their agency: test_api_clients.py",
     "agencies:api_client_revoke": "a manager's API clients of their agency: test_api_clients.py",
-    "two_step:manage": "the viewer's own second factor: test_two_step.py",
-    "two_step:verify": "the viewer's own second factor: test_two_step.py",
-    "two_step:set_up": "the viewer's own second factor: test_two_step.py",
-    "two_step:recovery_codes": "the viewer's own second factor: test_two_step.py",
-    "two_step:turn_off": "the viewer's own second factor: test_two_step.py",
-    "two_step:reset": "information governance's reset of an account's factor: test_two_step.py",
+    "agencies:two_step_manage": "the viewer's own second factor: test_two_step.py",
+    "agencies:two_step_verify": "the viewer's own second factor: test_two_step.py",
+    "agencies:two_step_set_up": "the viewer's own second factor: test_two_step.py",
+    "agencies:two_step_recovery_codes": "the viewer's own second factor: test_two_step.py",
+    "agencies:two_step_turn_off": "the viewer's own second factor: test_two_step.py",
+    "agencies:two_step_reset": "information governance's reset of an account's factor: test_two_step.py",
 }
 
 
@@ -922,7 +922,7 @@ def test_invite_page_prefills_only_what_the_viewer_may_see(world, role, request)
     record = expected_record(role, world.state)
     by_break_glass = world.state == "break_glass_open" and role == "staff_unconsented"
     may_see = PHONE in (record or set()) and not by_break_glass
-    response = signed_in(world, role).get(reverse("portal_staff:invite", args=[world.subject.pk]))
+    response = signed_in(world, role).get(reverse("portal:staff_invite", args=[world.subject.pk]))
     assert response.status_code == (200 if record is not None else 404)
     assert (EMAIL in response.content.decode()) == may_see
 
@@ -946,7 +946,7 @@ def test_duplicate_flags_follow_the_policy(world, request):
         assert open_to_manager or SURNAME not in text, name
         assert ("Recording agency" in text) == open_to_manager, name
     if not open_to_manager:
-        from journeys.models import DuplicateFlag
+        from duplicates.models import DuplicateFlag
 
         flag_id = DuplicateFlag.objects.get(later=later).pk
         assert client.get(reverse("duplicate-flag-detail", args=[flag_id])).status_code == 404
@@ -1095,9 +1095,9 @@ def test_staff_and_anonymous_users_cannot_use_the_portal(client, api, carters):
 
 def test_citizens_cannot_use_the_staff_pages(client, carters):
     client.force_login(carters.jade_user)
-    assert client.get(reverse("portal_staff:invite", args=[carters.jade.pk])).status_code == 403
-    assert client.get(reverse("portal_staff:corrections")).status_code == 403
+    assert client.get(reverse("portal:staff_invite", args=[carters.jade.pk])).status_code == 403
+    assert client.get(reverse("portal:staff_corrections")).status_code == 403
     correction = portal_services.correction_request(
         person=carters.jade, field="family_name", requested_value="Carter-Smith", actor=carters.jade_user
     )
-    assert client.get(reverse("portal_staff:correction_decide", args=[correction.pk])).status_code == 403
+    assert client.get(reverse("portal:staff_correction_decide", args=[correction.pk])).status_code == 403

@@ -14,9 +14,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from agencies.models import Role
-from consent import portal_services
-from consent.models import AuditEvent, Invitation
+from core.models import AuditEvent
 from journeys.models import Person
+from portal import services as portal_services
+from portal.models import Invitation
 from tests.factories import ContactFactory, PersonFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def give_code(client, django_capture_on_commit_callbacks):
     def give(staff, person):
         client.force_login(staff)
         with django_capture_on_commit_callbacks(execute=True):
-            page = client.post(reverse("portal_staff:invite", args=[person.pk]), {"channel": "in_person"})
+            page = client.post(reverse("portal:staff_invite", args=[person.pk]), {"channel": "in_person"})
         client.logout()
         return re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4})</strong>", page.content.decode()).group(1)
 
@@ -58,7 +59,7 @@ def join_with_code(client, django_capture_on_commit_callbacks):
 
 def _confirm(client, confirmer, invitation):
     client.force_login(confirmer)
-    response = client.post(reverse("portal_staff:invitation_code_confirm", args=[invitation.pk]))
+    response = client.post(reverse("portal:staff_invitation_code_confirm", args=[invitation.pk]))
     client.logout()
     return response
 
@@ -73,7 +74,7 @@ def test_the_staff_member_who_gives_a_code_cannot_alone_turn_it_into_an_account(
     typed = join_with_code(code, world.daniel.date_of_birth)  # signed out, with a DOB they can see
     assert "cannot be used yet" in typed.content.decode()
     client.force_login(world.police_officer)
-    assert client.get(reverse("portal_staff:invitation_codes")).status_code == 404  # staff, not a manager
+    assert client.get(reverse("portal:staff_invitation_codes")).status_code == 404  # staff, not a manager
     assert _confirm(client, world.police_officer, invitation).status_code == 404  # not their own
 
     manager = staff_user(world.police, Role.MANAGER)
@@ -94,12 +95,12 @@ def test_after_a_manager_confirms_on_the_waiting_codes_page_the_person_can_join(
     assert len(asked) == 1 and "needs your confirmation" in asked[0].subject
 
     client.force_login(manager)
-    waiting = client.get(reverse("portal_staff:invitation_codes")).content.decode()
+    waiting = client.get(reverse("portal:staff_invitation_codes")).content.decode()
     assert "Codes waiting for confirmation" in waiting and "Daniel Brooks" in waiting
     invitation = Invitation.objects.get()
     assert _confirm(client, manager, invitation).status_code == 302
     client.force_login(manager)
-    assert "No codes are waiting" in client.get(reverse("portal_staff:invitation_codes")).content.decode()
+    assert "No codes are waiting" in client.get(reverse("portal:staff_invitation_codes")).content.decode()
     client.logout()
 
     done = join_with_code(code, world.daniel.date_of_birth)
@@ -121,7 +122,7 @@ def test_information_governance_confirms_where_the_agency_has_no_other_manager(
     assert _confirm(client, other_manager, invitation).status_code == 404
     governance = staff_user(world.police, Role.INFORMATION_GOVERNANCE)
     client.force_login(governance)
-    waiting = client.get(reverse("portal_staff:invitation_codes")).content.decode()
+    waiting = client.get(reverse("portal:staff_invitation_codes")).content.decode()
     assert f"I{invitation.pk}" in waiting and "Daniel Brooks" not in waiting  # IG sees no case data
     assert _confirm(client, governance, invitation).status_code == 302
     invitation.refresh_from_db()

@@ -9,9 +9,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from consent import portal_services
-from consent.models import ConsentGrant, ConsentReminder, Method
-from consent.tasks import send_expiry_reminders
+from consent.models import ConsentGrant, Method
+from portal import services as portal_services
+from portal.models import ConsentReminder
+from portal.tasks import send_expiry_reminders
 from tests.factories import ConsentGrantFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from consent.concerns import concern_acknowledge, concern_respond
-from consent.models import BreakGlass, DataExport, ExportStatus
-from consent.tasks import build_data_export
+from concerns.services import concern_acknowledge, concern_respond
+from consent.models import BreakGlass
+from portal.models import DataExport, ExportStatus
+from portal.tasks import build_data_export
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from consent.models import CorrectionRequest
+from portal.models import CorrectionRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -66,14 +66,14 @@ def test_a_correction_goes_to_the_recording_agency_which_declines_with_a_reason(
 
     # Only the recording agency's staff see it.
     client.force_login(world.police_officer)
-    assert "Jade Carter" not in client.get(reverse("portal_staff:corrections")).content.decode()
+    assert "Jade Carter" not in client.get(reverse("portal:staff_corrections")).content.decode()
     correction = CorrectionRequest.objects.get()
-    assert client.get(reverse("portal_staff:correction_decide", args=[correction.pk])).status_code == 404
+    assert client.get(reverse("portal:staff_correction_decide", args=[correction.pk])).status_code == 404
 
     client.force_login(world.social_worker)
-    queue = client.get(reverse("portal_staff:corrections")).content.decode()
+    queue = client.get(reverse("portal:staff_corrections")).content.decode()
     assert "Jade Carter" in queue and "1994-04-03" in queue
-    url = reverse("portal_staff:correction_decide", args=[correction.pk])
+    url = reverse("portal:staff_correction_decide", args=[correction.pk])
     no_reason = client.post(url, {"decision": "decline", "reason": ""})
     assert "Say why you are declining" in no_reason.content.decode()
     client.post(url, {"decision": "decline", "reason": "Your birth certificate shows the date we hold."})
@@ -91,11 +91,11 @@ def test_an_accepted_correction_changes_the_record(client, world):
     client.post(reverse("portal:correction_new"), {"field": "family_name", "requested_value": "Carter-Hale"})
     correction = CorrectionRequest.objects.get()
     client.force_login(world.social_worker)
-    client.post(reverse("portal_staff:correction_decide", args=[correction.pk]), {"decision": "accept"})
+    client.post(reverse("portal:staff_correction_decide", args=[correction.pk]), {"decision": "accept"})
     world.jade.refresh_from_db()
     assert world.jade.family_name == "Carter-Hale"
     again = client.post(
-        reverse("portal_staff:correction_decide", args=[correction.pk]),
+        reverse("portal:staff_correction_decide", args=[correction.pk]),
         {"decision": "decline", "reason": "x"},
     )
     assert "already been decided" in again.content.decode()

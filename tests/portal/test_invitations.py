@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role
-from consent.models import AuditEvent, Invitation
-from consent.portal_services import invitation_send
+from core.models import AuditEvent
+from portal.models import Invitation
+from portal.services import invitation_send
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def invite(client, django_capture_on_commit_callbacks):
         client.force_login(staff)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
-                reverse("portal_staff:invite", args=[person.pk]), {"channel": channel, **extra}
+                reverse("portal:staff_invite", args=[person.pk]), {"channel": channel, **extra}
             )
         client.logout()
         return response
@@ -64,7 +65,7 @@ def confirm(client, django_capture_on_commit_callbacks):
     def post(confirmer):
         client.force_login(confirmer)
         invitation = Invitation.objects.latest("created_at", "id")
-        response = client.post(reverse("portal_staff:invitation_code_confirm", args=[invitation.pk]))
+        response = client.post(reverse("portal:staff_invitation_code_confirm", args=[invitation.pk]))
         client.logout()
         return response
 
@@ -133,7 +134,7 @@ def test_staff_who_may_not_see_contact_details_are_offered_only_a_code_in_person
     world.daniel.email = "daniel@example.invalid"
     world.daniel.save()
     client.force_login(world.police_officer)  # police know Daniel, but not his contact details
-    page = client.get(reverse("portal_staff:invite", args=[world.daniel.pk])).content.decode()
+    page = client.get(reverse("portal:staff_invite", args=[world.daniel.pk])).content.decode()
     assert "07700 900222" not in page and "daniel@example.invalid" not in page
     assert 'value="in_person"' in page and 'value="email"' not in page and 'value="sms"' not in page
 
@@ -151,7 +152,7 @@ def test_contact_details_shown_under_consent_may_be_used_and_the_view_is_logged(
 
     ConsentGrantFactory(subject=world.daniel, agency=world.police, categories=["contact_details"])
     client.force_login(world.police_officer)
-    page = client.get(reverse("portal_staff:invite", args=[world.daniel.pk])).content.decode()
+    page = client.get(reverse("portal:staff_invite", args=[world.daniel.pk])).content.decode()
     assert "By text message to 07700 900222" in page
     entry = AccessLog.objects.get(subject=world.daniel)
     assert entry.shown == "contact details, to invite them to the portal"
@@ -165,7 +166,7 @@ def test_emergency_access_does_not_open_an_invitation_by_email_or_text(client, w
 
     BreakGlassFactory(user=world.police_officer, subject=world.daniel)
     client.force_login(world.police_officer)
-    page = client.get(reverse("portal_staff:invite", args=[world.daniel.pk])).content.decode()
+    page = client.get(reverse("portal:staff_invite", args=[world.daniel.pk])).content.decode()
     assert "07700 900222" not in page and 'value="sms"' not in page
     assert (
         "Choose one of the ways shown" in invite(world.police_officer, world.daniel, "sms").content.decode()
@@ -271,9 +272,9 @@ def test_a_weak_or_mismatched_password_shows_the_error_summary_and_keeps_the_lin
 
 def test_staff_cannot_invite_a_child_or_someone_with_an_account(client, world):
     client.force_login(world.social_worker)
-    child = client.post(reverse("portal_staff:invite", args=[world.liam.pk]), {"channel": "in_person"})
+    child = client.post(reverse("portal:staff_invite", args=[world.liam.pk]), {"channel": "in_person"})
     assert "Invite a parent with parental responsibility instead" in child.content.decode()
-    has_account = client.post(reverse("portal_staff:invite", args=[world.jade.pk]), {"channel": "sms"})
+    has_account = client.post(reverse("portal:staff_invite", args=[world.jade.pk]), {"channel": "sms"})
     assert "already has an account" in has_account.content.decode()
     assert mail.outbox == [] and not Invitation.objects.exists()
 
@@ -283,7 +284,7 @@ def test_staff_cannot_invite_someone_their_agency_does_not_know(client, world):
 
     stranger = staff_user(AgencyFactory(code="housing"))
     client.force_login(stranger)
-    url = reverse("portal_staff:invite", args=[world.daniel.pk])
+    url = reverse("portal:staff_invite", args=[world.daniel.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"channel": "in_person"}).status_code == 404
 

@@ -4,7 +4,7 @@ and shown to every other holder."""
 import pytest
 from django.urls import reverse
 
-from consent.models import AuditEvent
+from core.models import AuditEvent
 from journeys.models import Membership, Person
 from journeys.services import membership_add
 from tests.factories import FamilyFactory, PersonFactory

@@ -7,7 +7,7 @@ from consent.knowledge import agency_knows_repair
 
 
 class Command(BaseCommand):
-    help = "Rebuild consent.AgencyKnows from people, contacts, assessments, grants and break-glass."
+    help = "Rebuild journeys.AgencyKnows from people, contacts, assessments, grants and break-glass."
 
     def handle(self, *args, **options):
         self.stdout.write(f"Repaired who knows whom: {agency_knows_repair()}.")
