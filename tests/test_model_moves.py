@@ -73,8 +73,11 @@ def _old_rows(apps) -> dict[str, int]:
     """One row of each moved model, written through the models as they were before the move."""
     now = timezone.now()
     user, agency, person = UserFactory(), AgencyFactory(), PersonFactory()
-    earlier, later = AssessmentFactory(subject_person=person), AssessmentFactory(subject_person=person)
-    question, grant = QuestionFactory(), ConsentGrantFactory(subject=person, given_by=person)
+    # Before the release that made AgencyKnows, so the factories do not note who knows whom.
+    earlier = AssessmentFactory(subject_person=person, known_by_recorder=False)
+    later = AssessmentFactory(subject_person=person, known_by_recorder=False)
+    question = QuestionFactory()
+    grant = ConsentGrantFactory(subject=person, given_by=person, known_by_agency=False)
 
     def old(app, model):
         return apps.get_model(app, model).objects
