@@ -269,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expire_seconds": 300},
     },
+    "agency-knows-repair-nightly": {
+        "task": "consent.repair_agency_knows",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 # Scheduled runs caught up when none finished within their period (core.runs): beat drops a run
 # it cannot send while Redis is down.

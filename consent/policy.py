@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from advocates.models import Assignment
 from agencies.models import ApiClient, Role, Sector
-from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
+from journeys.models import AgencyKnows, Membership, Person, RecordedVia, Sensitivity
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
 
@@ -484,19 +484,19 @@ def visible_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Pers
         return known_persons(viewer, at).filter(
             Exists(active_grants(at).filter(subject_id=OuterRef("pk"), agency_id=viewer.agency_id))
         )
+    # One indexed lookup of the pair (AgencyKnows): the agency's own records decide at once; a
+    # grant or break-glass is then asked whether it is active now (rules 2, 5 and 9).
     agency = viewer.agency_id
-    known = (
-        Q(registered_by_id=agency)
-        | Exists(
-            Contact.persons.through.objects.filter(
-                person_id=OuterRef("pk"), contact__recording_agency_id=agency
-            )
-        )
-        | Exists(Assessment.objects.filter(subject_person_id=OuterRef("pk"), recording_agency_id=agency))
-        | Exists(active_grants(at).filter(subject_id=OuterRef("pk"), agency_id=agency))
-        | Exists(own_break_glass(viewer, at).filter(subject_id=OuterRef("pk")))
+    grant = active_grants(at).filter(subject_id=OuterRef("person_id"), agency_id=agency)
+    glass = own_break_glass(viewer, at).filter(subject_id=OuterRef("person_id"))
+    knows = AgencyKnows.objects.filter(agency_id=agency, person_id=OuterRef("pk")).filter(
+        Q(registered=True)
+        | Q(contacted=True)
+        | Q(assessed=True)
+        | Q(Exists(grant), granted=True)
+        | Q(Exists(glass), break_glass=True)
     )
-    return Person.objects.filter(known)
+    return Person.objects.filter(Exists(knows))
 
 
 def known_persons(viewer: Viewer, at: datetime | None = None) -> QuerySet[Person]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from agencies.models import Agency, Role, StaffMembership
 from core import dates
 from core.events import record_event
+from journeys.knowledge import agency_knows_note
 from journeys.models import Person, Sensitivity
 
 from . import access_log, policy
@@ -118,6 +119,7 @@ def consent_grant(
             expires_at=expires_at,
             replaces=replaces,
         )
+        agency_knows_note(agency_id=agency.pk, person_ids=[subject.pk], reason="granted")
         record_event(actor=actor, verb="consent.granted", obj=grant, agency=agency.pk)
     return grant
 
@@ -202,6 +204,7 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             expires_at=now + timedelta(hours=hours),
             for_governance=not _manager_emails(agency_id=viewer.agency_id, opener=actor),
         )
+        agency_knows_note(agency_id=viewer.agency_id, person_ids=[subject.pk], reason="break_glass")
         record_event(
             actor=actor,
             verb="break_glass.opened",

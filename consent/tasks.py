@@ -9,7 +9,7 @@ from celery import shared_task
 
 from core.tasks import TRANSIENT
 
-from . import access_log, services
+from . import access_log, knowledge, services
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +40,18 @@ def anchor_access_log() -> int | None:
     governance. Run twice it anchors the same head twice, which checks the same."""
     anchor = access_log.anchor_head()
     return anchor.entry if anchor else None
+
+
+@shared_task(
+    name="consent.repair_agency_knows",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+)
+def repair_agency_knows() -> str:
+    """Nightly (Celery beat): rebuild which agency knows which person from the records, so
+    search (rule 10) follows whatever was written around the services. Safe to run twice."""
+    summary = knowledge.agency_knows_repair()
+    logger.info("Repaired who knows whom: %s.", summary)
+    return str(summary)

@@ -419,3 +419,39 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.question.code}: {self.value}"
+
+
+class AgencyKnows(models.Model):
+    """Which agency knows which person, and why (rule 10): one indexed row per pair, so search
+    asks one lookup instead of looking into every record of every candidate.
+
+    Written by the services that register people, record contacts and assessments, give grants
+    and open break-glass, in their own transactions (journeys.knowledge), and rebuilt from those
+    records by a nightly repair (consent.knowledge). Own records decide at once; a grant or
+    break-glass only says there is one to check: whether it is active now is asked of its own
+    table (rule 9)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    registered = models.BooleanField(default=False)
+    contacted = models.BooleanField(default=False)  # a contact the agency recorded
+    assessed = models.BooleanField(default=False)  # an assessment the agency recorded
+    granted = models.BooleanField(default=False)  # a consent grant to the agency, of any term
+    break_glass = models.BooleanField(default=False)  # emergency access opened by its staff
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "person"], name="agency_knows_once"),
+            models.CheckConstraint(
+                condition=Q(registered=True)
+                | Q(contacted=True)
+                | Q(assessed=True)
+                | Q(granted=True)
+                | Q(break_glass=True),
+                name="agency_knows_for_a_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["person"])]
+
+    def __str__(self) -> str:
+        return f"Agency {self.agency_id} knows person {self.person_id}"

@@ -19,6 +19,7 @@ from core.events import record_event
 
 from . import selectors
 from .identifiers import normalise, validate_identifier
+from .knowledge import agency_knows_note
 from .models import (
     Answer,
     Assessment,
@@ -126,6 +127,7 @@ def person_create(
     try:
         with transaction.atomic():
             person.save()
+            agency_knows_note(agency_id=person.registered_by_id, person_ids=[person.pk], reason="registered")
             PersonIdentifier.objects.bulk_create(
                 PersonIdentifier(person=person, **identifier) for identifier in identifiers
             )
@@ -318,6 +320,11 @@ def contacts_record(
                 with transaction.atomic():
                     contact.save()
                 contact.persons.set(persons)
+                agency_knows_note(
+                    agency_id=recorder_id,
+                    person_ids=[getattr(p, "pk", p) for p in persons],
+                    reason="contacted",
+                )
             except ValidationError as exc:
                 errors[index] = exc.message_dict if hasattr(exc, "error_dict") else {"item": exc.messages}
                 continue
@@ -438,6 +445,10 @@ def assessment_record_once(
             if stored is None:
                 raise
             return stored, False
+        if subject_person is not None:
+            agency_knows_note(
+                agency_id=assessment.recording_agency_id, person_ids=[subject_person.pk], reason="assessed"
+            )
         Answer.objects.bulk_create(
             Answer(assessment=assessment, question=q, value=v, reused_from=r) for q, v, r in rows
         )

@@ -17,7 +17,7 @@ from duplicates.models import DuplicateFlag
 from portal.models import ConsentReminder, CorrectionRequest, DataExport, Invitation
 from tests.factories import (
     AgencyFactory,
-    AssessmentFactory,
+    AssessmentTypeFactory,
     ConsentGrantFactory,
     PersonFactory,
     QuestionFactory,
@@ -73,11 +73,25 @@ def _old_rows(apps) -> dict[str, int]:
     """One row of each moved model, written through the models as they were before the move."""
     now = timezone.now()
     user, agency, person = UserFactory(), AgencyFactory(), PersonFactory()
-    earlier, later = AssessmentFactory(subject_person=person), AssessmentFactory(subject_person=person)
-    question, grant = QuestionFactory(), ConsentGrantFactory(subject=person, given_by=person)
+    kind = AssessmentTypeFactory(agency=agency)
+    # Before the release that made AgencyKnows, so the factory does not note who knows whom.
+    grant = ConsentGrantFactory(subject=person, given_by=person, known_by_agency=False)
+    question = QuestionFactory()
 
     def old(app, model):
         return apps.get_model(app, model).objects
+
+    # Assessments as that release stored them (later releases add columns to the table).
+    earlier, later = (
+        old("journeys", "Assessment").create(
+            assessment_type_id=kind.pk,
+            agency_id=agency.pk,
+            recording_agency_id=agency.pk,
+            subject_person_id=person.pk,
+            completed_at=now - timedelta(days=days_ago),
+        )
+        for days_ago in (4, 1)
+    )
 
     flag = old("journeys", "DuplicateFlag").create(
         earlier_id=earlier.pk,

@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from consent.knowledge import agency_knows_repair
 from devdata import synthetic
 
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                 summary = synthetic.load(families=families, seed=seed, progress=bar.update)
             except synthetic.AlreadyLoaded as error:
                 raise CommandError(str(error)) from error
+        # The loader writes around the services, so who knows whom is built from its rows.
+        self.stdout.write(f"Who knows whom: {agency_knows_repair()}.")
         synthetic.analyze()
         elapsed = time.perf_counter() - started
         for table, count in summary.counts.items():
