@@ -241,9 +241,102 @@ def client_may(viewer: Viewer, scope: str | None) -> bool:
     return scope == ANY_CLIENT or scope in viewer.client_scopes
 
 
+# Role gates ---------------------------------------------------------------------------------
+# Who may use a page, endpoint, task or export. Every role check outside this module calls one
+# of these; none of them passes a superuser (an administrator configures, never reads cases).
+
+
+def require(allowed: bool) -> None:
+    """The pages' one answer for "missing" and "not allowed": a 404 alike, so a page refused to
+    a role reads as one that is not there. API endpoints refuse a role with 403 (their
+    permission classes call the same gates) and a missing or unknown object with 404."""
+    if not allowed:
+        raise Http404("Not found.")
+
+
+def uses_staff_pages(viewer: Viewer) -> bool:
+    """Agency staff, managers and advocates (and agency systems, within their scopes)."""
+    return viewer.is_staff_member
+
+
+def uses_portal(viewer: Viewer) -> bool:
+    """A person signed in to see their own record and their children's."""
+    return viewer.is_citizen
+
+
+def keeps_caseload(viewer: Viewer) -> bool:
+    """An advocate of the advocacy service: families assigned to them (rule 3)."""
+    return viewer.is_advocate
+
+
+def finds_by_identifier(viewer: Viewer) -> bool:
+    """Agency staff other than advocates may match an exact identifier to link a new record
+    (rule 10); an advocate knows only the families assigned to them."""
+    return viewer.is_staff_member and not viewer.is_advocate
+
+
+def opens_break_glass(viewer: Viewer) -> bool:
+    """Agency staff other than advocates: advocates see their families through assignment and
+    consent, never in an emergency (rule 5)."""
+    return viewer.is_staff_member and not viewer.is_advocate
+
+
+def manages_agency(viewer: Viewer) -> bool:
+    """A manager of an agency, signed in as a person (an agency system is never a manager)."""
+    return viewer.is_staff_member and viewer.role == Role.MANAGER and not viewer.is_client
+
+
 def manages_api_clients(viewer: Viewer) -> bool:
     """A manager of an agency manages its systems' API clients."""
-    return viewer.is_staff_member and viewer.role == Role.MANAGER and not viewer.is_client
+    return manages_agency(viewer)
+
+
+def answers_concerns(viewer: Viewer) -> bool:
+    """Managers answer the concerns raised about their agency."""
+    return manages_agency(viewer)
+
+
+def reviews_concerns_of(viewer: Viewer, agency_id: int | None) -> bool:
+    """A concern about an agency is answered by that agency's managers."""
+    return answers_concerns(viewer) and agency_id is not None and viewer.agency_id == agency_id
+
+
+def manages_assignments(viewer: Viewer) -> bool:
+    """A manager of the advocacy service assigns its advocates to families."""
+    return manages_agency(viewer) and viewer.is_advocacy
+
+
+def manages_duplicates(viewer: Viewer) -> bool:
+    """Managers review duplicate assessments: their agency's, or the partnership's when they
+    are its duplication reviewer (partnership_reviewer)."""
+    return manages_agency(viewer)
+
+
+def reviews_partnership_duplicates(viewer: Viewer) -> bool:
+    """The manager who reviews duplication across every agency of the partnership."""
+    return manages_duplicates(viewer) and viewer.partnership_reviewer
+
+
+def decides_corrections_of(viewer: Viewer, agency_id: int) -> bool:
+    """A citizen's correction of their details is decided by staff of the agency that recorded them."""
+    return viewer.is_staff_member and viewer.agency_id == agency_id
+
+
+def advocates_of(agency_id: int | None = None) -> Q:
+    """A filter on StaffMembership for the advocates of the advocacy service (of one agency)."""
+    found = Q(role=Role.ADVOCATE, agency__sector=Sector.ADVOCACY)
+    return found & Q(agency_id=agency_id) if agency_id is not None else found
+
+
+def managers_of(agency_id: int) -> Q:
+    """A filter on StaffMembership for an agency's managers: who answers its concerns and
+    reviews its staff's emergency access."""
+    return Q(agency_id=agency_id, role=Role.MANAGER)
+
+
+def information_governance() -> Q:
+    """A filter on StaffMembership for the partnership's information governance."""
+    return Q(role=Role.INFORMATION_GOVERNANCE)
 
 
 def may_turn_off_second_factor(viewer: Viewer) -> bool:
@@ -793,7 +886,7 @@ def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, 
 def reviews_break_glass(viewer: Viewer) -> bool:
     """Managers review their agency's emergency access; information governance reviews what
     no manager could (rule 5)."""
-    return viewer.is_information_governance or (viewer.role == Role.MANAGER and viewer.agency_id is not None)
+    return viewer.is_information_governance or manages_agency(viewer)
 
 
 def break_glass_for_reviewer(viewer: Viewer) -> QuerySet[BreakGlass]:

@@ -25,10 +25,11 @@ def load_reference_unit_costs() -> int:
 def seed_advocacy(*, families: dict, people: dict, agencies: dict[str, Agency], users: dict) -> None:
     now = timezone.now().replace(second=0, microsecond=0)
     today = timezone.localdate()
-    advocate, system = users["advocate"], users["admin"]
+    # The advocacy service's manager assigns: an administrator configures, never assigns.
+    advocate, manager = users["advocate"], users["advocacymanager"]
     for reference in ("DEMO-001", "DEMO-002"):
         services.assignment_start(
-            advocate=advocate, family=families[reference], started=today - timedelta(days=180), actor=system
+            advocate=advocate, family=families[reference], started=today - timedelta(days=180), actor=manager
         )
     carters = families["DEMO-001"]
     jade, daniel = people["jade"], people["daniel"]

@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import TruncDate
@@ -35,6 +35,7 @@ from journeys.models import Assessment, Membership, Person, question_id_sets
 
 from .detection import Candidate, Item, Rules, candidates_involving, find_candidates
 from .models import DuplicateFlag, FlagStatus
+from .selectors import manager_scope
 
 logger = logging.getLogger(__name__)
 
@@ -613,7 +614,10 @@ REVIEW_STATUSES = (FlagStatus.CONFIRMED, FlagStatus.DISMISSED)
 
 def duplicate_flag_review(*, flag: DuplicateFlag, status: str, reason: str, actor) -> DuplicateFlag:
     """A manager confirms or dismisses a flag, with a reason. A dismissed flag stays dismissed
-    through every later rescan."""
+    through every later rescan. Only a manager whose scope holds the flag reviews it."""
+    scope = manager_scope(actor)
+    if scope is None or not DuplicateFlag.objects.filter(scope.flag_filter(), pk=flag.pk).exists():
+        raise PermissionDenied("Only a manager of an agency the flag concerns may review it.")
     reason = (reason or "").strip()
     errors = {}
     if status not in REVIEW_STATUSES:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
@@ -75,10 +74,9 @@ def _age(born: date, today: date) -> int:
 
 
 def citizen(user) -> policy.Viewer:
-    """The signed-in citizen; anyone else is refused (403): these pages are not for staff."""
+    """The signed-in citizen; anyone else is refused (policy.require): these pages are not for staff."""
     viewer = policy.viewer_for(user)
-    if not viewer.is_citizen:
-        raise PermissionDenied("These pages are for people looking at their own record.")
+    policy.require(policy.uses_portal(viewer))
     return viewer
 
 
@@ -521,8 +519,7 @@ def data_export_content(*, user, person_id: int, progress: Callable[[int], None]
 
 def staff(user) -> policy.Viewer:
     viewer = policy.viewer_for(user)
-    if not viewer.is_staff_member:
-        raise PermissionDenied("These pages are for agency staff.")
+    policy.require(policy.uses_staff_pages(viewer))
     return viewer
 
 
@@ -568,8 +565,7 @@ def invite_page(*, user, person_id) -> tuple[Person, list[str]]:
 
 def _confirmer(user) -> policy.Viewer:
     viewer = policy.viewer_for(user)
-    if not policy.confirms_invitation_codes(viewer):
-        raise Http404("No such page.")
+    policy.require(policy.confirms_invitation_codes(viewer))
     return viewer
 
 
