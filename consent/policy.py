@@ -8,6 +8,7 @@ revocation takes effect on the very next request (rule 9).
 from __future__ import annotations
 
 import functools
+import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from advocates.models import Assignment
 from agencies.models import ApiClient, Role, Sector
+from core.rows import fetch_rows
 from journeys.models import Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
@@ -473,6 +475,63 @@ def grant_terms(grants: QuerySet[ConsentGrant]) -> dict[int, GrantTerms]:
     }
 
 
+class GrantIndex:
+    """Rules 1 and 2 as of past times: whether an agency's staff could see one record of a
+    person at a moment, for many people and moments at once. The grants (a queryset of
+    ConsentGrant) are read once, in one query and one more for those a parent gave, and each
+    is judged by GrantTerms.active_at, active_grants' in-memory form (tests hold the two to
+    the same answers). Duplicate detection asks it whether the earlier answers were open to
+    the agency that asked again."""
+
+    def __init__(self, grants: QuerySet[ConsentGrant]):
+        self._by_key: dict[tuple[int, int], list[tuple]] = {}
+        rows = fetch_rows(
+            grants.order_by("id").values_list(
+                "id", "subject_id", "agency_id", "given_by_id", "categories", "labels",
+                "valid_from", "expires_at", "revoked_at",
+            )
+        )  # fmt: skip
+        # A parent's grant also lapses with their authority (rule 4): those few are read apart.
+        by_parent = grant_terms(grants.exclude(given_by_id=F("subject_id")))
+        for pk, subject_id, agency_id, given_by_id, categories, labels, *term in rows:
+            terms = by_parent[pk] if given_by_id != subject_id else GrantTerms(*term)
+            self._by_key.setdefault((subject_id, agency_id), []).append(
+                (pk, _name_set(categories), _name_set(labels), terms)
+            )
+
+    @classmethod
+    def of_people(cls, person_ids) -> GrantIndex:
+        return cls(ConsentGrant.objects.filter(subject_id__any=sorted(set(person_ids))))
+
+    def could_see(
+        self,
+        *,
+        agency_id: int,
+        person_id: int,
+        category: str,
+        record_agency_id: int,
+        label: str,
+        at: datetime,
+    ) -> Basis | None:
+        if agency_id == record_agency_id:
+            return Basis(BasisKind.OWN_AGENCY, agency_id)
+        for pk, categories, labels, terms in self._by_key.get((person_id, agency_id), ()):
+            if category in categories and label in labels and terms.active_at(at):
+                return Basis(BasisKind.CONSENT, pk)
+        return None
+
+
+def _name_set(names: str | list[str]) -> frozenset[str]:
+    """A grant's categories or labels as a set. Read past Django's JSON conversion they are
+    JSON text, and a county's grants hold only a few distinct lists: each is parsed once."""
+    return _parsed_name_set(names) if isinstance(names, str) else frozenset(names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_name_set(text: str) -> frozenset[str]:
+    return frozenset(json.loads(text))
+
+
 def with_activity(grants: QuerySet[ConsentGrant], at: datetime | None = None) -> QuerySet[ConsentGrant]:
     """Grants annotated with `in_force` (active_grants' answer) in the same query, for lists."""
     return grants.annotate(in_force=Exists(active_grants(at).filter(pk=OuterRef("pk"))))
@@ -920,21 +979,6 @@ def invitation_codes_to_confirm(viewer: Viewer, codes: QuerySet) -> QuerySet:
     return codes.exclude(invited_by_id=viewer.user.pk)
 
 
-def agency_could_see(
-    *, agency_id: int, person_id: int, category: str, record_agency_id: int, label: str, at: datetime
-) -> Basis | None:
-    """Whether an agency's staff could see one record of a person at a past time (rule 1, 2).
-
-    Used by duplicate detection: were the earlier answers open to the agency that asked again?
-    """
-    if agency_id == record_agency_id:
-        return Basis(BasisKind.OWN_AGENCY, agency_id)
-    for grant in active_grants(at).filter(subject_id=person_id, agency_id=agency_id).order_by("id"):
-        if category in grant.categories and label in grant.labels:
-            return Basis(BasisKind.CONSENT, grant.id)
-    return None
-
-
 def assessments_open_filter(viewer: Viewer, *, at: datetime | None = None, prefix: str = "") -> Q:
     """A filter on assessments (reached through `prefix`, e.g. "earlier__") for those this
     staff viewer may see now: the decisions of scope_for and Scope.basis_for for the
@@ -969,11 +1013,11 @@ def assessments_open_filter(viewer: Viewer, *, at: datetime | None = None, prefi
 __all__ = [
     "Basis",
     "Category",
+    "GrantIndex",
     "Scope",
     "Viewer",
     "access_person",
     "active_grants",
-    "agency_could_see",
     "assessments_open_filter",
     "client_may",
     "contact_recording",

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from agencies.models import Role
-from consent.policy import agency_could_see
+from consent.models import BasisKind
+from consent.policy import Basis, GrantIndex, active_grants
 from duplicates.models import DuplicateFlag
 from duplicates.services import (
-    GrantIndex,
     duplicate_flag_review,
     duplicates_check_assessment,
     duplicates_rescan,
@@ -308,13 +308,13 @@ def test_the_incremental_check_uses_a_fixed_number_of_queries(django_assert_max_
         (["assessments"], ["general"], "general", 0, -10, None),
     ],
 )
-def test_the_rescans_grant_index_agrees_with_the_policy(
+def test_the_grant_index_agrees_with_active_grants(
     categories, labels, label, from_days, to_days, revoked_days
 ):
     person = PersonFactory()
     agency, other = AgencyFactory(), AgencyFactory()
     at = timezone.now() + timedelta(days=30)  # revocations are never before the grant was made
-    ConsentGrantFactory(
+    grant = ConsentGrantFactory(
         subject=person,
         agency=agency,
         categories=categories,
@@ -331,5 +331,7 @@ def test_the_rescans_grant_index_agrees_with_the_policy(
         "label": label,
         "at": at,
     }
-    expected = agency_could_see(**question) is not None
-    assert GrantIndex(person_ids=[person.pk]).could_see(**question) is expected
+    in_force = active_grants(at).filter(pk=grant.pk).exists()
+    covers = "assessments" in categories and label in labels
+    basis = GrantIndex.of_people([person.pk]).could_see(**question)
+    assert basis == (Basis(BasisKind.CONSENT, grant.pk) if in_force and covers else None)
