@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from advocates import services
-from advocates.unit_costs import REFERENCE_ALIASES, reference_csv_path, unit_costs_load
 from agencies.models import Agency, ContactType
+from agencies.unit_cost_services import REFERENCE_ALIASES, reference_csv_path, unit_costs_load
 
 
 def load_reference_unit_costs() -> int:
