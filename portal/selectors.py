@@ -139,6 +139,15 @@ def _holder(membership: Membership, viewer: policy.Viewer) -> Holder:
     )
 
 
+def _acting_for(user, person: Person) -> policy.Viewer:
+    """The citizen, who must be this person or their parent: a person handed to a selector is
+    checked, never trusted (anyone else is answered as a missing page)."""
+    viewer = citizen(user)
+    scope = policy.scope_for(viewer, person.pk)
+    policy.require(scope is not None and scope.for_subject)
+    return viewer
+
+
 def my_person(*, user, person_id=None) -> Person:
     """One person the citizen may act for: themself (no id) or one of their children."""
     viewer = citizen(user)
@@ -210,6 +219,7 @@ def my_grants(*, user, person_id) -> list[ConsentGrant]:
 
 def my_consent_choices(*, user, person: Person) -> list[AgencyChoice]:
     """Each agency, with the consent standing for it (if any) in plain words."""
+    _acting_for(user, person)
     now = timezone.now()
     standing = {
         g.agency_id: g
@@ -291,7 +301,7 @@ def looked_entry(entry: AccessLog) -> LookedEntry:
 
 def who_looked(*, user, person: Person):
     """The access log of one person: emergency access first, then every view, newest first."""
-    citizen(user)
+    _acting_for(user, person)
     glasses = list(
         BreakGlass.objects.filter(subject_id=person.pk)
         .select_related("user", "agency")
@@ -319,7 +329,7 @@ FIELD_WORDS = {
 
 def details_history(*, user, person: Person) -> list[AuditEvent]:
     """Changes to the person's contact details and accepted corrections, newest first."""
-    citizen(user)
+    _acting_for(user, person)
     events = list(
         AuditEvent.objects.filter(
             object_type="journeys.person",
@@ -334,7 +344,7 @@ def details_history(*, user, person: Person) -> list[AuditEvent]:
 
 
 def my_corrections(*, user, person: Person) -> list[CorrectionRequest]:
-    citizen(user)
+    _acting_for(user, person)
     return list(
         CorrectionRequest.objects.filter(person=person)
         .select_related("agency")
@@ -368,7 +378,7 @@ def concern_agencies() -> list[Agency]:
 
 
 def my_exports(*, user, person: Person) -> list[DataExport]:
-    citizen(user)
+    _acting_for(user, person)
     return list(DataExport.objects.filter(person=person, requested_by=user).order_by("-requested_at")[:10])
 
 
