@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: run test lint format bench assets install migrate seed clean
+.PHONY: run test lint format bench assets install migrate seed clean schemathesis
 
 # The development pins include the production ones (requirements-dev.lock starts with -r).
 $(STAMP): requirements.lock requirements-dev.lock
@@ -40,6 +40,10 @@ run: install assets seed
 
 test: install assets
 	$(BIN)/python -m pytest -n 2 --no-migrations $(PYTEST_ARGS)
+
+# Schemathesis over the OpenAPI against a live server, as staff, manager and citizen (.ci/run runs it).
+schemathesis: install
+	.ci/schemathesis
 
 # Fast checks CI runs before the tests: lint, formatting, and no model change without its migration.
 lint: install

@@ -101,8 +101,14 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'joinedup.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("TEST", {})
+# A persistent connection is checked before each request reuses it, so a connection the
+# database dropped (a restart, a failover) costs a reconnect, not a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when their transaction starts and wait for it, so concurrent
     # writers (the access log's hash chain among them) queue instead of failing.
@@ -188,17 +194,50 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Joined Up <no-reply@joinedup.invalid>")
 
-# Celery: eager in-process unless a broker is configured.
+# Celery: eager in-process unless a broker is configured. No request waits on the broker:
+# work goes through the outbox (core.outbox), and every socket to Redis has a short timeout.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# Nobody reads a task's result but the rescan's progress page (that task says so itself).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# Every task stops itself after the soft limit and is killed at the hard one; the rescan has
+# its own, longer, limits. A task whose worker died is redelivered once the visibility timeout
+# passes, so it is set above the longest hard limit (else a running task is delivered twice).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+RESCAN_SOFT_TIME_LIMIT = env.int("RESCAN_SOFT_TIME_LIMIT", default=1500)
+RESCAN_TIME_LIMIT = env.int("RESCAN_TIME_LIMIT", default=1800)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=RESCAN_TIME_LIMIT + 600)
+# Seconds any one call to Redis may take (connect, send or answer).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+    "max_retries": 1,
+    # How often a worker looks for tasks of dead workers whose visibility timeout has passed.
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=10),
+    "unacked_restore_throttle": 1,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 25
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Beat's DatabaseScheduler (django-celery-beat) syncs this schedule into its tables.
@@ -219,7 +258,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.send_lapse_notices",
         "schedule": crontab(hour=1, minute=15),
     },
+    # Work the broker could not take when asked; expires so a long outage queues one, not many.
+    "relay-outbox": {
+        "task": "core.relay_outbox",
+        "schedule": timedelta(seconds=10),
+        "options": {"expire_seconds": 10},
+    },
+    "catch-up-scheduled-runs": {
+        "task": "core.catch_up_scheduled_runs",
+        "schedule": timedelta(minutes=5),
+        "options": {"expire_seconds": 300},
+    },
 }
+# Scheduled runs caught up when none finished within their period (core.runs): beat drops a run
+# it cannot send while Redis is down.
+CATCH_UP_RUNS = {"journeys.rescan_duplicates": timedelta(days=1)}
+CATCH_UP_GRACE_MINUTES = env.int("CATCH_UP_GRACE_MINUTES", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -234,7 +288,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": limits.API_PAGE_SIZE,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", default="20/min")},
 }
@@ -334,6 +388,8 @@ INVITATION_CODE_ATTEMPTS = env.int("INVITATION_CODE_ATTEMPTS", default=5)
 SMS_EMAIL_DOMAIN = env("SMS_EMAIL_DOMAIN", default="sms.joinedup.invalid")
 CONSENT_REMINDER_DAYS = env.int("CONSENT_REMINDER_DAYS", default=30)
 DATA_EXPORT_INLINE_LIMIT = env.int("DATA_EXPORT_INLINE_LIMIT", default=300)
+# An export still being made after this long is taken to be stuck: asking again retries it.
+DATA_EXPORT_STUCK_MINUTES = env.int("DATA_EXPORT_STUCK_MINUTES", default=15)
 
 # Reference unit costs for pricing journeys (README.md, "Unit costs"); seed_demo loads this file,
 # else shared/data/unit_costs.csv beside the project when it exists.

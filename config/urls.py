@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from agencies import api as agencies_api
 from agencies import views as agencies_views
+from config import api
 from consent import api as consent_api
 from core.forms import SignInForm
 from duplicates import api as duplicate_api
@@ -45,6 +46,7 @@ api_patterns = [
         "persons/<int:person_id>/break-glass/", consent_api.BreakGlassView.as_view(), name="api-break-glass"
     ),
     path("", include(router.urls)),
+    re_path(r"^[\s\S]*/\Z", api.not_found, name="api-not-found"),
 ]
 
 urlpatterns = [

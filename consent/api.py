@@ -3,6 +3,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
@@ -159,6 +160,7 @@ class BreakGlassView(APIView):
     permission_classes = [permissions.IsAuthenticated, ClientScopes]  # closed to clients
     serializer_class = BreakGlassInputSerializer
 
+    @extend_schema(responses={201: BreakGlassSerializer})
     def post(self, request, person_id):
         by_identifier = isinstance(request.data, dict) and isinstance(request.data.get("identifier"), dict)
         if not by_identifier:

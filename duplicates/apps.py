@@ -10,5 +10,5 @@ class DuplicatesConfig(AppConfig):
 
         from .tasks import enqueue_duplicate_check
 
-        # Every recorded assessment is checked for duplicates once it is committed.
-        services.ON_ASSESSMENT_COMMITTED.append(enqueue_duplicate_check)
+        # Every recorded assessment is queued for a duplicate check with it.
+        services.ON_ASSESSMENT_RECORDED.append(enqueue_duplicate_check)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from agencies.models import UnitCost
 from consent import policy
 from consent.models import Category, ConsentGrant
+from core.db import lock_timeout
 from core.events import record_event
 from core.rows import fetch_rows, int_array
 from journeys.models import Assessment, Membership, Person, question_id_sets
@@ -39,6 +40,8 @@ from .selectors import manager_scope
 logger = logging.getLogger(__name__)
 
 RESCAN_CHUNK = 2000
+# How long a flag write waits for a row another transaction holds before it gives up.
+FLAG_LOCK_SECONDS = 5
 _ShareThrough = DuplicateFlag.shared_questions.through
 
 
@@ -360,6 +363,8 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
     wanted = {row.key: row for row in rows}
     later_ids = sorted({row.later_id for row in rows})
     with transaction.atomic():
+        # Behind a review or another rescan's insert, give up and let the task retry.
+        lock_timeout(FLAG_LOCK_SECONDS)
         # (earlier, later, status, *_CURRENT, id) by pair
         existing = {
             (flag[0], flag[1]): flag
@@ -398,7 +403,7 @@ def upsert_flags(rows: list[FlagRow]) -> UpsertResult:
             _add_shared_questions(
                 [(ids[row.key], q) for row in new if row.key in ids for q in sorted(row.shared)]
             )
-            result.created += len(new)
+            result.created += len(ids)  # not those another worker inserted meanwhile
     return result
 
 

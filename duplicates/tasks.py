@@ -6,24 +6,20 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from kombu.exceptions import OperationalError as BrokerOperationalError
+from django.conf import settings
 
-from core.tasks import TRANSIENT
+from core import runs
+from core.outbox import outbox_enqueue
+from core.tasks import TASK_DEFAULTS
 
 from . import services as duplicate_services
 
 logger = logging.getLogger(__name__)
 
+RESCAN = "journeys.rescan_duplicates"
 
-@shared_task(
-    name="journeys.check_assessment_duplicates",
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-)
+
+@shared_task(name="journeys.check_assessment_duplicates", **TASK_DEFAULTS)
 def check_assessment_duplicates(assessment_id: int) -> dict | None:
     """Flag the duplicates a new or changed assessment makes; quiet when it is gone."""
     result = duplicate_services.duplicates_check_assessment(assessment_id=assessment_id)
@@ -35,36 +31,34 @@ def check_assessment_duplicates(assessment_id: int) -> dict | None:
 
 @shared_task(
     bind=True,
-    name="journeys.rescan_duplicates",
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=3,
+    name=RESCAN,
+    **{**TASK_DEFAULTS, "retry_backoff_max": 900, "max_retries": 3},
+    soft_time_limit=settings.RESCAN_SOFT_TIME_LIMIT,
+    time_limit=settings.RESCAN_TIME_LIMIT,
 )
-def rescan_duplicates(self, chunk_size: int = duplicate_services.RESCAN_CHUNK) -> dict:
-    """Rescan every person's assessments in chunks, reporting progress as {"done", "total"}."""
+def rescan_duplicates(self, chunk_size: int = duplicate_services.RESCAN_CHUNK) -> dict | None:
+    """Rescan every person's assessments in chunks, recording the run and its progress in the
+    database (the progress page, the managers' dashboard and the catch-up read it there, so
+    nothing waits on a result backend).
+    A rescan that keeps killing its worker is given up after a few deliveries."""
+    run = runs.run_started(task_name=RESCAN, task_id=self.request.id or "")
+    if run is None:
+        logger.error("Rescan %s was delivered too often without finishing; giving it up.", self.request.id)
+        return None
 
     def progress(done: int, total: int) -> None:
-        if self.request.id and not self.request.is_eager:
-            self.update_state(state="PROGRESS", meta={"done": done, "total": total})
+        runs.run_progress(run=run, done=done, total=total)
 
-    return duplicate_services.duplicates_rescan(chunk_size=chunk_size, on_progress=progress)
+    summary = duplicate_services.duplicates_rescan(chunk_size=chunk_size, on_progress=progress)
+    runs.run_finished(run=run, summary=summary)
+    return summary
 
 
 def enqueue_duplicate_check(assessment_id: int) -> None:
-    """Queue the check; if the broker is down, log and carry on (the nightly rescan repairs)."""
-    try:
-        check_assessment_duplicates.delay(assessment_id)
-    except (BrokerOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("Could not queue the duplicate check of assessment %s: %s", assessment_id, exc)
+    """Queue the check in the caller's transaction (the outbox sends it once committed)."""
+    outbox_enqueue(task_name=check_assessment_duplicates.name, kwargs={"assessment_id": assessment_id})
 
 
-def enqueue_rescan():
-    """Start a rescan; returns the task's result handle, or None when the broker is down."""
-    try:
-        return rescan_duplicates.delay()
-    except (BrokerOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("Could not queue the duplicate rescan: %s", exc)
-        return None
+def enqueue_rescan() -> str:
+    """Queue a rescan, sent even if the broker is down now; returns its task id."""
+    return str(outbox_enqueue(task_name=RESCAN).task_id)

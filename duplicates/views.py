@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import timedelta
 
-from celery import current_app as celery_app
-from celery.result import AsyncResult
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency
-from core import dates, limits
+from core import dates, limits, runs
 from core.forms import GovUKFormMixin, service_errors_on
 
 from . import selectors as duplicate_selectors
@@ -95,6 +94,7 @@ def dashboard(request):
     scope = duplicate_selectors.require_manager(request.user)
     form = _filter_form(request)
     data = duplicate_selectors.dashboard(user=request.user, filters=form.filters())
+    last_rescan = runs.last_finished(task_name=tasks.RESCAN)  # the nightly repair, seen to have run
     return render(
         request,
         "duplicates/dashboard.html",
@@ -105,6 +105,10 @@ def dashboard(request):
             "scope": scope,
             "query": _query_without_page(request),
             "window_days": settings.DUPLICATE_WINDOW_DAYS,
+            "last_rescan": last_rescan,
+            "rescan_overdue": runs.last_run_overdue(
+                run=last_rescan, period=settings.CATCH_UP_RUNS[tasks.RESCAN]
+            ),
         },
     )
 
@@ -245,31 +249,33 @@ def export_csv(request):
 @require_POST
 @login_required
 def rescan_start(request):
+    """Queue a rescan (through the outbox: it starts when the task queue answers, even if it
+    is down now) and show its progress; in eager mode it has already run."""
     duplicate_selectors.require_manager(request.user)
-    result = tasks.enqueue_rescan()
-    if result is None:
-        return render(request, "duplicates/rescan.html", {"state": "unavailable"}, status=503)
-    if celery_app.conf.task_always_eager:
-        # No worker (the embedded default): the rescan has already run in this request.
-        summary = result.get()
+    task_id = tasks.enqueue_rescan()
+    run = runs.run_by_task_id(task_name=tasks.RESCAN, task_id=task_id)
+    if run is not None and run.finished_at is not None:
+        summary = run.summary
         messages.success(
             request,
             f"Rescan finished: {summary['people']:,} people checked, {summary['created']:,} new flags.",
         )
         return redirect("duplicates:dashboard")
-    return redirect("duplicates:rescan_progress", task_id=result.id)
+    return redirect("duplicates:rescan_progress", task_id=task_id)
 
 
 def _progress(task_id: str) -> dict:
-    result = AsyncResult(task_id, app=celery_app)
-    state = result.state
-    info = result.info if isinstance(result.info, dict) else {}
-    context = {"task_id": task_id, "state": state, "done": None, "total": None, "summary": None}
-    if state == "PROGRESS":
-        context["done"], context["total"] = info.get("done", 0), info.get("total", 0)
-    elif state == "SUCCESS":
-        context["summary"] = info
-    context["finished"] = state in ("SUCCESS", "FAILURE", "REVOKED")
+    """The rescan's state from its run record: waiting (not started: the queue may be down),
+    in progress, finished, or given up (started longer ago than its time limit)."""
+    context = {"task_id": task_id, "state": "PENDING", "done": None, "total": None, "summary": None}
+    run = runs.run_by_task_id(task_name=tasks.RESCAN, task_id=task_id)
+    if run is not None and run.finished_at is not None:
+        context.update(state="SUCCESS", summary=run.summary)
+    elif run is not None and timezone.now() - run.started_at > timedelta(seconds=settings.RESCAN_TIME_LIMIT):
+        context["state"] = "FAILURE"
+    elif run is not None:
+        context.update(state="PROGRESS", done=run.summary.get("done", 0), total=run.summary.get("total", 0))
+    context["finished"] = context["state"] in ("SUCCESS", "FAILURE")
     return context
 
 

@@ -26,7 +26,7 @@ from consent.policy import (
     viewer_for,
     visible_persons,
 )
-from core import dates
+from core import dates, limits
 
 from . import selectors, services
 from .models import (
@@ -155,6 +155,7 @@ class AssessmentOutputSerializer(serializers.ModelSerializer):
             "completed_at",
             "sensitivity",
             "answers",
+            "external_id",
         ]
 
 
@@ -187,6 +188,25 @@ class ReusableAnswerSerializer(serializers.Serializer):
     agency_name = serializers.CharField()
     answered_at = serializers.DateTimeField(source="completed_at")
     sensitivity = serializers.ChoiceField(choices=Sensitivity.choices)
+
+
+class RecordPersonSerializer(PersonSerializer):
+    phone = serializers.CharField(required=False, help_text="Only where contact details are shown to you.")
+    email = serializers.CharField(required=False, help_text="Only where contact details are shown to you.")
+    address = serializers.CharField(required=False, help_text="Only where contact details are shown to you.")
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "phone", "email", "address"]
+
+
+class PersonRecordSerializer(serializers.Serializer):
+    """Documents the answer of persons/{id}/record/."""
+
+    person = RecordPersonSerializer()
+    shown = serializers.CharField(help_text="In plain words, what you are shown and on what basis.")
+    basis = serializers.ListField(child=serializers.CharField())
+    contacts = RecordContactSerializer(many=True)
+    assessments = AssessmentOutputSerializer(many=True)
 
 
 @extend_schema_view(
@@ -234,6 +254,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise Throttled(wait=exc.retry_after) from None
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=PersonRecordSerializer)
     @action(detail=True, methods=["get"])
     def record(self, request, pk=None):
         """The joined-up record as the caller may see it; each item names its agency."""
@@ -259,7 +280,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             404: OpenApiResponse(description="No such person, or one you may not know of."),
         },
     )
-    @action(detail=True, methods=["get"], url_path="reusable-answers")
+    @action(detail=True, methods=["get"], url_path="reusable-answers", pagination_class=None)
     def reusable_answers(self, request, pk=None):
         """Tell us once: for each question of the assessment type, the latest recent answer
         open to you, not withheld from the person; reuse one with
@@ -315,8 +336,9 @@ class FamilySerializer(serializers.ModelSerializer):
     def get_members_not_sharing(self, family) -> int | None:
         return getattr(family, "unshared_members", None)
 
-    @extend_schema_field(MemberSerializer(many=True))
+    @extend_schema_field(MemberSerializer(many=True, allow_null=True))
     def get_members(self, family):
+        """Listed on a family's own page (families/{id}/); null in lists and answers to writes."""
         memberships = getattr(family, "visible_memberships", None)
         return MemberSerializer(memberships, many=True).data if memberships is not None else None
 
@@ -355,7 +377,7 @@ class ContactInputSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(validators=[dates.HAPPENED])
     channel = serializers.ChoiceField(choices=Channel.choices)
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    summary = serializers.CharField()
+    summary = serializers.CharField(max_length=limits.LONG_TEXT)
     purpose = serializers.CharField(required=False, allow_blank=True, max_length=200)
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=200)
     demand_type = serializers.ChoiceField(choices=DemandType.choices, required=False)
@@ -390,12 +412,13 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         serializer.is_valid(raise_exception=True)
         items = serializer.validated_data if many else [serializer.validated_data]
+        # Answered from inside the transaction: a failure before the answer is ready commits nothing.
         with transaction.atomic():
             results = services.contacts_record(
                 items=[{**item, "recorded_by": request.user} for item in items], actor=request.user
             )
+            body = ContactOutputSerializer([c for c, _ in results], many=True).data
         created = any(made for _, made in results)
-        body = ContactOutputSerializer([c for c, _ in results], many=True).data
         return Response(
             body if many else body[0], status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -406,7 +429,7 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class AnswerInputSerializer(serializers.Serializer):
     question = serializers.CharField()
-    value = serializers.CharField(allow_blank=True, required=False)
+    value = serializers.CharField(allow_blank=True, required=False, max_length=limits.LONG_TEXT)
     reused_from = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -428,7 +451,14 @@ class AssessmentInputSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(required=False, allow_null=True, validators=[dates.HAPPENED])
     completed_at = serializers.DateTimeField(validators=[dates.HAPPENED])
     sensitivity = serializers.ChoiceField(choices=Sensitivity.choices, required=False)
-    answers = AnswerInputSerializer(many=True)
+    answers = AnswerInputSerializer(many=True, allow_empty=False)
+    external_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=100,
+        help_text="Your agency's own id: sending it again answers 200 with the stored assessment.",
+    )
 
     def validate_assessment_type(self, value):
         viewer = viewer_for(self.context["request"].user)
@@ -484,5 +514,10 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request):
         serializer = AssessmentInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        assessment = services.assessment_record(actor=request.user, **serializer.validated_data)
-        return Response(AssessmentOutputSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        # Answered from inside the transaction: a failure before the answer is ready commits nothing.
+        with transaction.atomic():
+            assessment, created = services.assessment_record_once(
+                actor=request.user, **serializer.validated_data
+            )
+            body = AssessmentOutputSerializer(assessment).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -351,6 +351,12 @@ class Assessment(AgencyRecord):
         " answer was reused (told once); written with the answers (see question_ids_text). Duplicate"
         " detection reads this, not the answers, so a nightly rescan reads one row an assessment.",
     )
+    external_id = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text="The recording agency's own id: sending it again stores nothing new.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -361,6 +367,11 @@ class Assessment(AgencyRecord):
             models.Index(fields=["recording_agency", "completed_at"]),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["recording_agency", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="assessment_external_id_unique_per_recording_agency",
+            ),
             models.CheckConstraint(
                 condition=(Q(subject_person__isnull=False) & Q(subject_family__isnull=True))
                 | (Q(subject_person__isnull=True) & Q(subject_family__isnull=False)),

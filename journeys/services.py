@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from agencies.models import Agency, AssessmentType, ContactType, Question, Secto
 from consent import policy
 from consent.models import Category
 from consent.policy import scope_for, viewer_for
-from core import dates
+from core import dates, limits
 from core.events import record_event
 
 from . import selectors
@@ -34,9 +33,10 @@ from .models import (
 )
 from .tell_us_once import log_earlier_answers
 
-# Called with an assessment's id once it is recorded and committed; apps above journeys add
-# theirs when they load (duplicates: the duplicate check), so journeys imports none of them.
-ON_ASSESSMENT_COMMITTED: list[Callable[[int], None]] = []
+# Called with an assessment's id inside the transaction that records it, to queue work through
+# the outbox; apps above journeys add theirs when they load (duplicates: the duplicate check),
+# so journeys imports none of them.
+ON_ASSESSMENT_RECORDED: list[Callable[[int], None]] = []
 
 # A generated reference can meet one typed by hand, or one another request took at the same
 # moment: the next few numbers are tried before giving up.
@@ -251,16 +251,21 @@ def _recorder(actor, recording_agency: Agency | None):
     return None, recording_agency.pk if recording_agency is not None else None
 
 
-def _replayed(viewer, recorder_id: int, external_id: str) -> Contact | None:
-    """The contact this recording agency already stored under this external id, or None. Only
-    the caller's own agency's record can answer a replay (rule 11), and an advocate's only
-    where it is about a family assigned to them; another record under the id is an error that
-    shows nothing of it."""
-    existing = Contact.objects.filter(recording_agency_id=recorder_id, external_id=external_id).first()
+# Who a record is about (what the policy reads to scope a replay), and its name, by kind.
+_REPLAYABLE = {Contact: ("persons", "a contact"), Assessment: ("subject_person", "an assessment")}
+
+
+def _replayed(viewer, recorder_id: int, external_id: str, model):
+    """The record (a contact, an assessment) this recording agency already stored under this
+    external id, or None. Only the caller's own agency's record can answer a replay (rule 11),
+    and an advocate's only where it is about a family assigned to them; another record under
+    the id is an error that shows nothing of it."""
+    existing = model.objects.filter(recording_agency_id=recorder_id, external_id=external_id).first()
     if existing is None or viewer is None:
         return existing
-    if not policy.own_agency_records(viewer, Contact.objects.filter(pk=existing.pk), "persons").exists():
-        raise ValidationError({"external_id": "Your agency has already used this external id for a contact."})
+    subject, name = _REPLAYABLE[model]
+    if not policy.own_agency_records(viewer, model.objects.filter(pk=existing.pk), subject).exists():
+        raise ValidationError({"external_id": f"Your agency has already used this external id for {name}."})
     return existing
 
 
@@ -293,13 +298,17 @@ def contacts_record(
                         raise ValidationError({"agency": "You may record contacts for your own agency only."})
                     data["recorded_via"] = via
                 if external_id:
-                    existing = _replayed(viewer, recorder_id, external_id)
+                    existing = _replayed(viewer, recorder_id, external_id, Contact)
                     if existing is not None:
                         results.append((existing, False))
                         continue
                 data = _contact_fields(data)
                 if not persons:
                     raise ValidationError({"persons": "Choose at least one person."})
+                if len(data.get("summary") or "") > limits.LONG_TEXT:
+                    raise ValidationError(
+                        {"summary": f"The summary must be {limits.LONG_TEXT} characters or fewer."}
+                    )
                 contact = Contact(recording_agency_id=recorder_id, **data)
                 # Field checks give clear messages; the database's constraints still guard the
                 # rest, and the external id was looked up above, so skip the per-row queries.
@@ -316,7 +325,7 @@ def contacts_record(
                 # Stored a moment ago by a concurrent retry of the same request: a replay like
                 # any other. Otherwise the batch itself sent the id twice.
                 try:
-                    stored = _replayed(viewer, recorder_id, external_id) if external_id else None
+                    stored = _replayed(viewer, recorder_id, external_id, Contact) if external_id else None
                 except ValidationError as exc:
                     errors[index] = exc.message_dict
                     continue
@@ -333,7 +342,12 @@ def contacts_record(
     return results
 
 
-def assessment_record(
+def assessment_record(**fields) -> Assessment:
+    """Record an assessment and its answers (see assessment_record_once)."""
+    return assessment_record_once(**fields)[0]
+
+
+def assessment_record_once(
     *,
     assessment_type: AssessmentType,
     completed_at: datetime,
@@ -343,15 +357,24 @@ def assessment_record(
     subject_person: Person | None = None,
     subject_family: Family | None = None,
     sensitivity: str = Sensitivity.GENERAL,
+    external_id: str | None = None,
     **extra,
-) -> Assessment:
-    """Record an assessment and its answers.
+) -> tuple[Assessment, bool]:
+    """Record an assessment and its answers; returns (assessment, created). Re-sending an
+    external id the recording agency already stored (a retry, even one racing the first)
+    returns that assessment and writes nothing.
 
     Each answer is {"question": code or Question, "value", "reused_from"?: Answer}. A reused
     answer keeps its source's label: the assessment carries the most sensitive of `sensitivity`
     and its sources' labels (rule 11). A source withheld from the subject is never copied, and
     copying another agency's answers about a person writes an access-log entry (rule 7).
     """
+    agency = agency or assessment_type.agency
+    viewer, _ = _recorder(actor, agency)
+    recorder_id = viewer.agency_id if viewer is not None else agency.pk
+    external_id = external_id or None
+    if external_id and (stored := _replayed(viewer, recorder_id, external_id, Assessment)) is not None:
+        return stored, False
     asked = {q.code: q for q in assessment_type.questions.all()}
     errors = dates.field_errors(
         {
@@ -373,6 +396,11 @@ def assessment_record(
         if code not in asked:
             errors.setdefault("answers", []).append(f"{code} is not a question of this assessment.")
             continue
+        if len(str(answer["value"])) > limits.LONG_TEXT:
+            errors.setdefault("answers", []).append(
+                f"The answer to {code} must be {limits.LONG_TEXT} characters or fewer."
+            )
+            continue
         rows.append((asked[code], str(answer["value"]), answer.get("reused_from")))
     if len({q.code for q, _, _ in rows}) != len(rows):
         errors.setdefault("answers", []).append("Answer each question once.")
@@ -381,15 +409,16 @@ def assessment_record(
         errors.setdefault("answers", []).append(
             "An answer withheld from the person cannot be reused: ask the question again."
         )
+    if not rows and not errors.get("answers"):
+        errors["answers"] = "Answer at least one question."
     if errors:
         raise ValidationError(errors)
-    agency = agency or assessment_type.agency
-    viewer, _ = _recorder(actor, agency)
     with transaction.atomic():
         assessment = Assessment(
             assessment_type=assessment_type,
             agency=agency,
-            recording_agency_id=viewer.agency_id if viewer is not None else agency.pk,
+            recording_agency_id=recorder_id,
+            external_id=external_id,
             subject_person=subject_person,
             subject_family=subject_family,
             completed_at=completed_at,
@@ -398,8 +427,17 @@ def assessment_record(
             question_ids=question_ids_text((q.pk, r is not None) for q, _, r in rows),
             **extra,
         )
-        assessment.full_clean()
-        assessment.save()
+        # The external id was looked up above; a race for it is settled by the database.
+        assessment.full_clean(exclude=["external_id"])
+        try:
+            with transaction.atomic():
+                assessment.save()
+        except IntegrityError:
+            # Stored a moment ago by a concurrent retry of the same request: a replay.
+            stored = _replayed(viewer, recorder_id, external_id, Assessment) if external_id else None
+            if stored is None:
+                raise
+            return stored, False
         Answer.objects.bulk_create(
             Answer(assessment=assessment, question=q, value=v, reused_from=r) for q, v, r in rows
         )
@@ -408,11 +446,11 @@ def assessment_record(
         if sources and subject_person is not None and getattr(actor, "is_authenticated", False):
             reused = [r for _, _, r in rows if r is not None]
             _log_reuse(actor=actor, person=subject_person, answers=reused, sources=sources)
-        # What other apps do with a new assessment (the duplicate check) runs once it is
-        # committed, never inside the transaction.
-        for hook in ON_ASSESSMENT_COMMITTED:
-            transaction.on_commit(partial(hook, assessment.pk), robust=True)
-    return assessment
+        # What other apps do with a new assessment (the duplicate check) is queued with it, in
+        # its transaction, and sent once it is committed (core.outbox).
+        for hook in ON_ASSESSMENT_RECORDED:
+            hook(assessment.pk)
+    return assessment, True
 
 
 def _reused_sources(answers: Iterable[Answer]) -> dict[int, Assessment]:

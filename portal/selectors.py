@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Case, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
@@ -24,7 +25,14 @@ from core.models import AuditEvent
 from journeys.models import Membership, Person
 from journeys.selectors import Record, person_record
 
-from .models import CorrectionRequest, CorrectionStatus, DataExport, Invitation, InvitationChannel
+from .models import (
+    CorrectionRequest,
+    CorrectionStatus,
+    DataExport,
+    ExportStatus,
+    Invitation,
+    InvitationChannel,
+)
 
 # Why sharing with each kind of agency helps, in plain words (reading age about 9).
 WHY_IT_HELPS = {
@@ -380,6 +388,13 @@ def concern_agencies() -> list[Agency]:
 def my_exports(*, user, person: Person) -> list[DataExport]:
     _acting_for(user, person)
     return list(DataExport.objects.filter(person=person, requested_by=user).order_by("-requested_at")[:10])
+
+
+def export_stuck(export: DataExport) -> bool:
+    """Still being made long after it was asked for: the page offers to ask again."""
+    return export.status in (ExportStatus.PENDING, ExportStatus.RUNNING) and (
+        timezone.now() - export.requested_at > timedelta(minutes=settings.DATA_EXPORT_STUCK_MINUTES)
+    )
 
 
 def my_export(*, user, export_id) -> DataExport:

@@ -39,6 +39,7 @@ from consent.services import (
 )
 from core import dates
 from core.events import record_event
+from core.outbox import outbox_enqueue
 from journeys.models import Contact, Person
 
 from .models import (
@@ -749,26 +750,37 @@ def export_size(person: Person) -> int:
 def data_export_request(*, person: Person, actor) -> DataExport:
     """Start gathering everything held about a person for them. Small records are ready at
     once; larger ones are built by a Celery task while the page shows progress. Asking again
-    while one is being made returns that one."""
+    while one is being made returns that one, queued again if it is stuck (its worker died)."""
+    from .selectors import export_stuck
+
     _for_subject(actor, person)
     with transaction.atomic():
         Person.objects.select_for_update().filter(pk=person.pk).first()
         waiting = DataExport.objects.filter(
             person=person, requested_by=actor, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]
         ).first()
+        if waiting is not None and export_stuck(waiting):
+            DataExport.objects.filter(pk=waiting.pk).update(
+                status=ExportStatus.PENDING, progress=0, requested_at=timezone.now()
+            )
+            record_event(actor=actor, verb="data_export.retried", obj=waiting, person=person.pk)
+            _queue_export(waiting.pk)
+            waiting.refresh_from_db()
         if waiting is not None:
             return waiting
         export = DataExport.objects.create(person=person, requested_by=actor, requested_at=timezone.now())
         record_event(actor=actor, verb="data_export.requested", obj=export, person=person.pk)
         inline = export_size(person) <= settings.DATA_EXPORT_INLINE_LIMIT
         if not inline:
-            from .tasks import build_data_export
-
-            transaction.on_commit(lambda: build_data_export.delay(export.pk))
+            _queue_export(export.pk)
     if inline:
         data_export_build(export_id=export.pk)
         export.refresh_from_db()
     return export
+
+
+def _queue_export(export_id: int) -> None:
+    outbox_enqueue(task_name="consent.build_data_export", kwargs={"export_id": export_id})
 
 
 def data_export_build(*, export_id: int) -> DataExport | None:

@@ -346,7 +346,7 @@ def data_export(request, export_id):
     template = (
         "portal/_export_status.html" if request.headers.get("HX-Request") else "portal/data_export.html"
     )
-    return render(request, template, {"export": export})
+    return render(request, template, {"export": export, "stuck": portal_selectors.export_stuck(export)})
 
 
 @login_required

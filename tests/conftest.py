@@ -21,7 +21,7 @@ def api():
 def _celery_in_process(request):
     """Tasks run in-process, as on the embedded default, except in tests marked `worker`,
     which exercise the real broker and worker of the PostgreSQL stage of .ci/run."""
-    if request.node.get_closest_marker("worker"):
+    if request.node.get_closest_marker("worker") or request.node.get_closest_marker("faults"):
         yield
         return
     from config.celery import app

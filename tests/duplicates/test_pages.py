@@ -2,7 +2,6 @@
 
 import csv
 import io
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -150,6 +149,7 @@ def test_the_csv_export_lists_the_flags_and_defuses_formulas(client, partnership
     assert row["review reason"] == "'=HYPERLINK(1)"
 
 
+@pytest.mark.django_db(transaction=True)  # the outbox sends on commit
 def test_rescan_now_runs_at_once_without_a_worker(client, partnership):
     DuplicateFlag.objects.all().delete()
     client.force_login(partnership.reviewer)
@@ -158,36 +158,55 @@ def test_rescan_now_runs_at_once_without_a_worker(client, partnership):
     assert DuplicateFlag.objects.count() == 2
 
 
-def _fake_result(state, info):
-    result = mock.Mock()
-    result.state = state
-    result.info = info
-    return result
-
-
 def test_rescan_progress_polls_until_done_and_works_without_javascript(client, partnership):
+    from core import runs
+
     client.force_login(partnership.reviewer)
     task_id = "0b6c1a52-7f2a-4a7e-9a55-2a6f3c1d9e10"
     url = reverse("duplicates:rescan_progress", args=[task_id])
-    with mock.patch(
-        "duplicates.views.AsyncResult",
-        return_value=_fake_result("PROGRESS", {"done": 2000, "total": 5000}),
-    ):
-        page = client.get(url).content.decode()
-        assert "Checked 2000 of 5000 people" in page
-        assert "Refresh to see progress" in page
-        assert 'hx-trigger="every 2s"' in page
-        partial = client.get(url, HTTP_HX_REQUEST="true")
-        assert partial.status_code == 200
-        assert "<html" not in partial.content.decode()
-    done = {"people": 5000, "pairs": 12, "created": 3, "refreshed": 0, "unchanged": 9}
-    with mock.patch("duplicates.views.AsyncResult", return_value=_fake_result("SUCCESS", done)):
-        partial = client.get(url, HTTP_HX_REQUEST="true")
-        assert partial.status_code == 286  # htmx stops polling
-        assert "Rescan finished" in partial.content.decode()
-        assert "hx-trigger" not in partial.content.decode()
+    assert "waiting to start" in client.get(url).content.decode()
+    run = runs.run_started(task_name="journeys.rescan_duplicates", task_id=task_id)
+    runs.run_progress(run=run, done=2000, total=5000)
+    page = client.get(url).content.decode()
+    assert "Checked 2000 of 5000 people" in page
+    assert "Refresh to see progress" in page
+    assert 'hx-trigger="every 2s"' in page
+    partial = client.get(url, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200
+    assert "<html" not in partial.content.decode()
+    runs.run_finished(
+        run=run, summary={"people": 5000, "pairs": 12, "created": 3, "refreshed": 0, "unchanged": 9}
+    )
+    partial = client.get(url, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 286  # htmx stops polling
+    assert "Rescan finished" in partial.content.decode()
+    assert "hx-trigger" not in partial.content.decode()
 
 
 def test_a_made_up_task_id_is_not_found(client, partnership):
     client.force_login(partnership.reviewer)
     assert client.get(reverse("duplicates:rescan_progress", args=["not-a-task"])).status_code == 404
+
+
+def test_the_dashboard_shows_when_the_nightly_rescan_last_finished_and_warns_when_it_is_old(
+    client, partnership
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core import runs
+    from core.models import ScheduledRun
+
+    client.force_login(partnership.reviewer)
+    assert "No rescan has finished yet" in client.get(reverse("duplicates:dashboard")).content.decode()
+    tasks_name = "journeys.rescan_duplicates"
+    runs.run_finished(run=runs.run_started(task_name=tasks_name), summary={"people": 2})
+    page = client.get(reverse("duplicates:dashboard")).content.decode()
+    assert "Last rescan finished on" in page
+    assert "flags may be missing" not in page
+    two_days_ago = timezone.now() - timedelta(days=2)
+    ScheduledRun.objects.update(started_at=two_days_ago, finished_at=two_days_ago)
+    page = client.get(reverse("duplicates:dashboard")).content.decode()
+    assert "more than a day ago" in page
+    assert "flags may be missing" in page

@@ -335,3 +335,21 @@ def test_the_grant_index_agrees_with_active_grants(
     covers = "assessments" in categories and label in labels
     basis = GrantIndex.of_people([person.pk]).could_see(**question)
     assert basis == (Basis(BasisKind.CONSENT, grant.pk) if in_force and covers else None)
+
+
+@pytest.mark.django_db
+def test_overlapping_rescans_count_only_the_flags_each_created(monkeypatch):
+    """Issue 14: a rescan that read the flags before another rescan inserted them must not
+    count the other's flags as its own."""
+    from duplicates import services as duplicate_services
+
+    bank = questions(6)
+    person = PersonFactory()
+    record(kind(bank), person=person, days_ago=30)
+    record(kind(bank), person=person, days_ago=1)
+    DuplicateFlag.objects.all().delete()
+    assert duplicate_services.duplicates_rescan()["created"] == 1
+    # The second rescan read no flags: the first had not committed when it looked.
+    monkeypatch.setattr(duplicate_services, "fetch_rows", lambda queryset: [])
+    assert duplicate_services.duplicates_rescan()["created"] == 0
+    assert DuplicateFlag.objects.count() == 1

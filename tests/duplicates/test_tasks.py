@@ -2,14 +2,14 @@
 still succeeds when the broker is down, tasks are quiet when their object is gone, and the
 nightly rescan is scheduled."""
 
-import logging
-
 import pytest
 from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from config.celery import app
+from core import outbox
+from core.models import OutboxMessage
 from duplicates import tasks
 from duplicates.models import DuplicateFlag
 from journeys.models import Assessment
@@ -32,9 +32,7 @@ def test_the_check_runs_after_commit_and_flags_the_duplicate(django_capture_on_c
 
 
 @pytest.mark.django_db
-def test_no_check_is_queued_after_a_rollback(django_capture_on_commit_callbacks, monkeypatch):
-    queued = []
-    monkeypatch.setattr(tasks.check_assessment_duplicates, "delay", queued.append)
+def test_no_check_is_queued_after_a_rollback(django_capture_on_commit_callbacks):
     bank = questions(6)
     person = PersonFactory()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -45,39 +43,55 @@ def test_no_check_is_queued_after_a_rollback(django_capture_on_commit_callbacks,
         except RuntimeError:
             pass
     assert callbacks == []
-    assert queued == []
+    assert OutboxMessage.objects.count() == 0
     assert Assessment.objects.count() == 0
 
 
+def _checks_queued(assessment):
+    return OutboxMessage.objects.filter(
+        task_name="journeys.check_assessment_duplicates", kwargs={"assessment_id": assessment.pk}
+    )
+
+
 @pytest.mark.django_db(transaction=True)
-def test_with_real_commits_the_flag_appears_and_a_rollback_queues_nothing(monkeypatch):
+def test_with_real_commits_the_flag_appears_and_a_rollback_queues_nothing():
     bank = questions(6)
     person = PersonFactory()
     record(kind(bank), person=person, days_ago=30)
     second = record(kind(bank), person=person, days_ago=1)
     assert DuplicateFlag.objects.filter(later=second).count() == 1
 
-    queued = []
-    monkeypatch.setattr(tasks.check_assessment_duplicates, "delay", queued.append)
     with pytest.raises(RuntimeError), transaction.atomic():
         record(kind(bank), person=person, days_ago=2)
         raise RuntimeError("rolled back")
-    assert queued == []
+    assert OutboxMessage.objects.count() == 2
     committed = record(kind(bank), person=person, days_ago=3)
-    assert queued == [committed.pk]
+    assert _checks_queued(committed).get().sent_at is not None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_recording_succeeds_when_the_broker_is_down(monkeypatch, caplog):
+def test_recording_succeeds_when_the_broker_is_down_and_the_check_runs_when_it_is_back(monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting: Connection refused.")
 
-    monkeypatch.setattr(tasks.check_assessment_duplicates, "delay", refuse)
+    bank = questions(6)
     person = PersonFactory()
-    with caplog.at_level(logging.WARNING, logger="duplicates.tasks"):
-        assessment = record(kind(questions(6)), person=person, days_ago=1)
+    record(kind(bank), person=person, days_ago=30)
+    with monkeypatch.context() as broker_down:
+        broker_down.setitem(app.conf, "task_always_eager", False)
+        broker_down.setattr(tasks.check_assessment_duplicates, "apply_async", refuse)
+        # The process's relay thread, run in line.
+        broker_down.setattr(outbox._relayer, "submit", lambda pk: outbox.outbox_relay(ids=[pk]))
+        assessment = record(kind(bank), person=person, days_ago=1)
     assert Assessment.objects.filter(pk=assessment.pk).exists()
-    assert "Could not queue the duplicate check" in caplog.text
+    waiting = _checks_queued(assessment).get()
+    assert (waiting.sent_at, waiting.attempts) == (None, 1)
+    assert "Connection refused" in waiting.last_error
+    assert not DuplicateFlag.objects.filter(later=assessment).exists()
+
+    assert outbox.outbox_sweep() == 1  # the broker is back
+    assert DuplicateFlag.objects.filter(later=assessment).count() == 1
+    assert outbox.outbox_sweep() == 0
 
 
 @pytest.mark.django_db

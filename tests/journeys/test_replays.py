@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Sector
 from journeys.models import Contact, RecordedVia
+from tests.concurrency import at_once
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,
@@ -163,38 +164,20 @@ def test_an_empty_batch_is_a_400(api, world):
 def test_concurrent_retries_of_one_external_id_all_answer_with_the_one_stored_contact(world):
     """A client that retries while its first request is still being written gets the stored
     contact back (200 in the API), not an error, and only one contact is stored."""
-    import threading
-
     from journeys.services import contact_record
 
-    barrier = threading.Barrier(4)
-    outcomes, errors = [], []
-
-    def send():
-        try:
-            barrier.wait()
-            outcomes.append(
-                contact_record(
-                    actor=world["police_user"],
-                    agency=world["police"],
-                    persons=[world["sean"]],
-                    contact_type="welfare_check",
-                    occurred_at=timezone.now() - timedelta(hours=1),
-                    channel="phone",
-                    summary="Sent four times at once",
-                    external_id="retry-1",
-                )
-            )
-        except Exception as error:  # collected and asserted below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, errors = at_once(
+        lambda: contact_record(
+            actor=world["police_user"],
+            agency=world["police"],
+            persons=[world["sean"]],
+            contact_type="welfare_check",
+            occurred_at=timezone.now() - timedelta(hours=1),
+            channel="phone",
+            summary="Sent four times at once",
+            external_id="retry-1",
+        )
+    )
     assert not errors
     assert sorted(created for _, created in outcomes) == [False, False, False, True]
     assert len({contact.pk for contact, _ in outcomes}) == 1

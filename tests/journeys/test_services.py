@@ -116,13 +116,14 @@ def test_an_assessment_keeps_its_question_ids_with_reused_answers_negated():
 
 
 def test_family_level_assessment_needs_a_family():
-    kind = AssessmentTypeFactory(level="family")
+    kind = AssessmentTypeFactory(level="family", questions=[QuestionFactory(code="family_support")])
+    answers = [{"question": "family_support", "value": "Weekly"}]
     with pytest.raises(ValidationError) as error:
         services.assessment_record(
             assessment_type=kind,
             subject_person=PersonFactory(),
             completed_at=timezone.now(),
-            answers=[],
+            answers=answers,
             actor=None,
         )
     assert "subject" in error.value.message_dict
@@ -130,6 +131,19 @@ def test_family_level_assessment_needs_a_family():
         assessment_type=kind,
         subject_family=FamilyFactory(),
         completed_at=timezone.now(),
-        answers=[],
+        answers=answers,
         actor=None,
     )
+
+
+def test_an_assessment_needs_an_answer():
+    kind = AssessmentTypeFactory(level="family")
+    with pytest.raises(ValidationError) as error:
+        services.assessment_record(
+            assessment_type=kind,
+            subject_family=FamilyFactory(),
+            completed_at=timezone.now(),
+            answers=[],
+            actor=None,
+        )
+    assert error.value.message_dict["answers"] == ["Answer at least one question."]

@@ -487,6 +487,7 @@ NOT_CASE_DATA = {
     "logout": "sign-out",
     "api-token": "a person's API token: test_tokens.py",
     "api-root": "links to the API's resources",
+    "api-not-found": "the API's answer to an address that names no endpoint",
     "api-schema": "the OpenAPI document",
     "api-docs": "the API documentation",
     "agency-list": "configuration",

@@ -80,6 +80,30 @@ def test_a_large_download_is_built_by_a_task_with_progress_shown(
     assert build_data_export(999999) is None  # quiet when gone
 
 
+def test_a_stuck_download_says_so_and_asking_again_makes_it(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    """Issue 14: its worker died (or the queue lost it): the page says so plainly, and asking
+    again queues it again instead of returning the stuck one for ever."""
+    settings.DATA_EXPORT_INLINE_LIMIT = 0
+    client.force_login(world.jade_user)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("portal:data"))
+    export = DataExport.objects.get()
+    DataExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.RUNNING, progress=40, requested_at=timezone.now() - timedelta(hours=1)
+    )
+    page = client.get(reverse("portal:data_export", args=[export.pk])).content.decode()
+    assert "This is taking longer than it should" in page
+    assert "Ask again" in page
+    assert "hx-trigger" not in page
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        page = client.post(reverse("portal:data"), follow=True).content.decode()
+    assert "We are getting your data ready" in page
+    assert len(callbacks) == 1  # queued again
+    assert DataExport.objects.get().status == ExportStatus.READY  # the same export, made
+
+
 def test_a_citizen_raises_a_concern_and_follows_its_answer(client, world, django_capture_on_commit_callbacks):
     client.force_login(world.jade_user)
     empty = client.post(reverse("portal:concern_new"), {"about_agency": "", "text": ""})
