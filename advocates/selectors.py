@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import Agency, ContactType, Role, Sector
+from agencies.models import Agency, ContactType, StaffMembership
 from concerns.services import concerns_for_family, open_concerns_for_caseload
 from consent import access_log
 from consent.models import BasisKind, Category
@@ -21,11 +21,15 @@ from consent.policy import (
     Basis,
     Scope,
     active_grants,
+    advocates_of,
     assigned_family_ids,
     current_memberships,
     family_label,
     family_label_shown,
+    keeps_caseload,
     known_persons,
+    manages_assignments,
+    require,
     scopes_for_family,
     viewer_for,
 )
@@ -82,8 +86,7 @@ def assigned_family(*, user, family_id, viewer=None) -> tuple[Family, Assignment
     """A family assigned to this advocate now, with the assignment; 404 alike for missing and
     not theirs (an ended assignment is not theirs)."""
     viewer = viewer or viewer_for(user)
-    if not viewer.is_advocate:
-        raise Http404("No such family.")
+    require(keeps_caseload(viewer))
     try:
         family_id = int(family_id)
     except (TypeError, ValueError):
@@ -179,7 +182,7 @@ CASELOAD_DESCENDING = {"last_contact", "recent", "flags", "concerns", "gaps", "o
 def caseload(*, user, sort: str = "family") -> list[CaseloadRow]:
     """The advocate's families with what needs their attention. Fixed number of queries."""
     viewer = viewer_for(user)
-    if not viewer.is_advocate:
+    if not keeps_caseload(viewer):
         return []
     now = timezone.now()
     today = timezone.localdate()
@@ -717,19 +720,13 @@ def contact_to_copy(*, user, scopes: dict[int, Scope], contact_id) -> Contact | 
 # Assignments (advocacy managers) ---------------------------------------------------------
 
 
-def is_advocacy_manager(user) -> bool:
-    viewer = viewer_for(user)
-    return viewer.is_staff_member and viewer.role == Role.MANAGER and viewer.is_advocacy
-
-
 def assignments_for_manager(*, user):
     """Current assignments of the manager's advocacy service, and its advocates. Each says
     whether its family's label may be shown (`label_shown`)."""
     from django.contrib.auth import get_user_model
 
     viewer = viewer_for(user)
-    if not is_advocacy_manager(user):
-        raise Http404("Not found.")
+    require(manages_assignments(viewer))
     today = timezone.localdate()
     # A family's label names it: shown only once a member has agreed to share with the service.
     sharing = active_grants().filter(
@@ -748,9 +745,7 @@ def assignments_for_manager(*, user):
     advocates = (
         get_user_model()
         .objects.filter(
-            staff_membership__agency_id=viewer.agency_id,
-            staff_membership__role=Role.ADVOCATE,
-            staff_membership__agency__sector=Sector.ADVOCACY,
+            staff_membership__in=StaffMembership.objects.filter(advocates_of(viewer.agency_id)),
             is_active=True,
         )
         .order_by("first_name", "last_name")
@@ -761,6 +756,5 @@ def assignments_for_manager(*, user):
 def family_to_assign(*, user, reference: str) -> Family | None:
     """The family with this reference, for an advocacy manager to assign. Only its id is used:
     the page shows nothing of a family (its label among them) before it is assigned."""
-    if not is_advocacy_manager(user):
-        raise Http404("Not found.")
+    require(manages_assignments(viewer_for(user)))
     return Family.objects.filter(reference__iexact=(reference or "").strip()).only("pk", "reference").first()

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agencies.models import Agency, ContactType, Role, Sector, StaffMembership
+from agencies.models import Agency, ContactType, StaffMembership
 from consent import policy
 from core import dates, limits
 from core.events import record_event
@@ -22,22 +22,17 @@ from .models import Assignment, CaseConference, ConferenceAction, ConferenceAtte
 # Who may do what --------------------------------------------------------------------------
 
 
-def _is_advocacy_manager(actor) -> bool:
-    if getattr(actor, "is_superuser", False):
-        return True
-    return StaffMembership.objects.filter(
-        user_id=getattr(actor, "pk", None), role=Role.MANAGER, agency__sector=Sector.ADVOCACY
-    ).exists()
-
-
 def _require_advocacy_manager(actor) -> None:
-    if not _is_advocacy_manager(actor):
+    if not policy.manages_assignments(policy.viewer_for(actor)):
         raise PermissionDenied("Only a manager of the advocacy service can change assignments.")
 
 
 def _require_assigned(actor, family: Family) -> None:
     viewer = policy.viewer_for(actor)
-    if not viewer.is_advocate or not policy.assigned_family_ids(viewer).filter(family_id=family.pk).exists():
+    if (
+        not policy.keeps_caseload(viewer)
+        or not policy.assigned_family_ids(viewer).filter(family_id=family.pk).exists()
+    ):
         raise PermissionDenied("Only the family's advocate can do this.")
 
 
@@ -55,9 +50,7 @@ def assignment_start(
     _require_advocacy_manager(actor)
     started = started or timezone.localdate()
     errors = dates.field_errors({"started": (dates.MEMBERSHIP, started)})
-    if not StaffMembership.objects.filter(
-        user=advocate, role=Role.ADVOCATE, agency__sector=Sector.ADVOCACY
-    ).exists():
+    if not StaffMembership.objects.filter(policy.advocates_of(), user=advocate).exists():
         errors["advocate"] = "Choose an advocate of the advocacy service."
     elif Assignment.objects.filter(advocate=advocate, family=family, ended__isnull=True).exists():
         errors["advocate"] = "This advocate is already assigned to the family."

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency, ContactType
 from concerns.services import concern_raise
-from consent.policy import viewer_for
+from consent.policy import keeps_caseload, require, viewer_for
 from core.forms import service_errors_on
 from journeys.models import Family, Person
 
@@ -39,8 +39,7 @@ def _members(family: Family, scopes) -> list[Person]:
 
 
 def _require_advocate(request):
-    if not viewer_for(request.user).is_advocate:
-        raise Http404("Not found.")
+    require(keeps_caseload(viewer_for(request.user)))
 
 
 # Caseload --------------------------------------------------------------------------------

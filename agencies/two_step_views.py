@@ -109,8 +109,7 @@ def recovery_codes(request):
 
 @login_required
 def turn_off(request):
-    if not policy.may_turn_off_second_factor(policy.viewer_for(request.user)):
-        raise Http404("No such page.")
+    policy.require(policy.may_turn_off_second_factor(policy.viewer_for(request.user)))
     if request.method == "POST":
         services.two_step_turn_off(actor=request.user)
         return redirect("agencies:two_step_manage")
@@ -121,8 +120,7 @@ def turn_off(request):
 @login_required
 def reset(request):
     """Information governance resets a person's lost second factor."""
-    if not policy.resets_second_factors(policy.viewer_for(request.user)):
-        raise Http404("No such page.")
+    policy.require(policy.resets_second_factors(policy.viewer_for(request.user)))
     form = TwoStepResetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with service_errors_on(form):

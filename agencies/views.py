@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from consent.policy import manages_api_clients, viewer_for
+from consent.policy import manages_api_clients, require, viewer_for
 from core import health
 from core.forms import service_errors_on
 
@@ -18,8 +18,7 @@ from .forms import ApiClientForm
 
 
 def _managers_only(request):
-    if not manages_api_clients(viewer_for(request.user)):
-        raise Http404("No such page.")
+    require(manages_api_clients(viewer_for(request.user)))
 
 
 @never_cache

@@ -11,14 +11,14 @@ only what the asking user may see.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import Agency, Role, StaffMembership
+from agencies.models import Agency, StaffMembership
 from consent import policy
 from core import limits
 from core.events import record_event
@@ -37,14 +37,14 @@ def _may_raise(*, actor, raised_via: str, person: Person | None, family: Family 
     """An advocate for a family assigned to them; a citizen for themself or their child."""
     viewer = policy.viewer_for(actor)
     if raised_via == ConcernVia.ADVOCATE:
-        if not viewer.is_advocate:
+        if not policy.keeps_caseload(viewer):
             return False
         assigned = set(policy.assigned_family_ids(viewer).values_list("family_id", flat=True))
         if family is not None:
             return family.pk in assigned
         return bool(_family_ids_of(person.pk) & assigned)
     if raised_via == ConcernVia.CITIZEN:
-        if not viewer.is_citizen or person is None:
+        if not policy.uses_portal(viewer) or person is None:
             return False
         if person.pk == viewer.person_id:
             return True
@@ -57,7 +57,7 @@ def managers_of(agency: Agency) -> QuerySet:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(
-        staff_membership__agency=agency, staff_membership__role=Role.MANAGER, is_active=True
+        staff_membership__in=StaffMembership.objects.filter(policy.managers_of(agency.pk)), is_active=True
     )
 
 
@@ -139,13 +139,9 @@ def concern_raise(
     return concern
 
 
-def _is_manager_of(actor, agency_id: int) -> bool:
-    return StaffMembership.objects.filter(user_id=actor.pk, agency_id=agency_id, role=Role.MANAGER).exists()
-
-
 def _locked_for_manager(concern: Concern, actor) -> Concern:
-    if not getattr(actor, "is_authenticated", False) or not _is_manager_of(actor, concern.about_agency_id):
-        raise ValidationError({"concern": "Only a manager of the agency concerned can answer it."})
+    if not policy.reviews_concerns_of(policy.viewer_for(actor), concern.about_agency_id):
+        raise PermissionDenied("Only a manager of the agency concerned can answer it.")
     return Concern.objects.select_for_update().get(pk=concern.pk)
 
 
@@ -202,7 +198,7 @@ def concern_close(*, concern: Concern, actor) -> Concern:
 def concern_queue(*, user, status: str | None = None) -> QuerySet[Concern]:
     """The concerns about the user's agency, for its managers; nothing for anyone else."""
     viewer = policy.viewer_for(user)
-    if not viewer.is_staff_member or viewer.role != Role.MANAGER:
+    if not policy.answers_concerns(viewer):
         return Concern.objects.none()
     qs = Concern.objects.filter(about_agency_id=viewer.agency_id)
     if status in ConcernStatus.values:
@@ -253,7 +249,7 @@ def open_concerns_for_caseload(*, viewer, family_ids, person_ids) -> QuerySet[Co
 def concerns_for_person(*, user, person_id) -> QuerySet[Concern]:
     """For a citizen: concerns about themself or their children, or for their families."""
     viewer = policy.viewer_for(user)
-    if not viewer.is_citizen:
+    if not policy.uses_portal(viewer):
         return Concern.objects.none()
     person_id = int(person_id)
     if (

@@ -5,12 +5,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from agencies.models import Role
-from consent.policy import viewer_for
+from consent.policy import answers_concerns, require, viewer_for
 from core import limits
 from core.forms import GovUKFormMixin, service_errors_on
 
@@ -29,9 +27,7 @@ class ResponseForm(GovUKFormMixin, forms.Form):
 
 
 def _require_manager(request):
-    viewer = viewer_for(request.user)
-    if not (viewer.is_staff_member and viewer.role == Role.MANAGER):
-        raise Http404("Not found.")
+    require(answers_concerns(viewer_for(request.user)))
 
 
 @login_required

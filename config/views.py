@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from agencies import selectors as agencies_selectors
-from consent.policy import family_label, manages_api_clients, viewer_for
+from consent.policy import family_label, keeps_caseload, manages_api_clients, uses_portal, viewer_for
 from journeys.selectors import families_visible
 from portal.views import home as portal_home
 
@@ -12,7 +12,7 @@ from portal.views import home as portal_home
 @login_required
 def home(request):
     viewer = viewer_for(request.user)
-    if viewer.is_citizen:
+    if uses_portal(viewer):
         # Citizens land on their own portal, never on a staff home.
         return portal_home(request)
     context = {
@@ -22,7 +22,7 @@ def home(request):
         # Shown only while MFA_REQUIRED is off: when on, such a sign-in is sent to set it up.
         "offer_two_step": viewer.agency_id is not None and not viewer.has_second_factor,
     }
-    if viewer.is_advocate:
+    if keeps_caseload(viewer):
         context["families"] = list(families_visible(user=request.user))
         for family in context["families"]:  # for display only, never saved
             family.label = family_label(family)

@@ -89,10 +89,10 @@ class MayUseConsents(permissions.BasePermission):
 
     def has_permission(self, request, view):
         viewer = policy.viewer_for(request.user)
-        if viewer.is_citizen:
+        if policy.uses_portal(viewer):
             # Citizens read and withdraw their own; recording new consent online is the portal's.
             return request.method in permissions.SAFE_METHODS or getattr(view, "action", None) == "revoke"
-        return viewer.is_staff_member
+        return policy.uses_staff_pages(viewer)
 
 
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

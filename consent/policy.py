@@ -8,6 +8,7 @@ revocation takes effect on the very next request (rule 9).
 from __future__ import annotations
 
 import functools
+import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from advocates.models import Assignment
 from agencies.models import ApiClient, Role, Sector
-from journeys.models import AgencyKnows, Membership, Person, RecordedVia, Sensitivity
+from core.rows import fetch_rows
+from journeys.models import AgencyKnows, Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
 
@@ -241,9 +243,102 @@ def client_may(viewer: Viewer, scope: str | None) -> bool:
     return scope == ANY_CLIENT or scope in viewer.client_scopes
 
 
+# Role gates ---------------------------------------------------------------------------------
+# Who may use a page, endpoint, task or export. Every role check outside this module calls one
+# of these; none of them passes a superuser (an administrator configures, never reads cases).
+
+
+def require(allowed: bool) -> None:
+    """The pages' one answer for "missing" and "not allowed": a 404 alike, so a page refused to
+    a role reads as one that is not there. API endpoints refuse a role with 403 (their
+    permission classes call the same gates) and a missing or unknown object with 404."""
+    if not allowed:
+        raise Http404("Not found.")
+
+
+def uses_staff_pages(viewer: Viewer) -> bool:
+    """Agency staff, managers and advocates (and agency systems, within their scopes)."""
+    return viewer.is_staff_member
+
+
+def uses_portal(viewer: Viewer) -> bool:
+    """A person signed in to see their own record and their children's."""
+    return viewer.is_citizen
+
+
+def keeps_caseload(viewer: Viewer) -> bool:
+    """An advocate of the advocacy service: families assigned to them (rule 3)."""
+    return viewer.is_advocate
+
+
+def finds_by_identifier(viewer: Viewer) -> bool:
+    """Agency staff other than advocates may match an exact identifier to link a new record
+    (rule 10); an advocate knows only the families assigned to them."""
+    return viewer.is_staff_member and not viewer.is_advocate
+
+
+def opens_break_glass(viewer: Viewer) -> bool:
+    """Agency staff other than advocates: advocates see their families through assignment and
+    consent, never in an emergency (rule 5)."""
+    return viewer.is_staff_member and not viewer.is_advocate
+
+
+def manages_agency(viewer: Viewer) -> bool:
+    """A manager of an agency, signed in as a person (an agency system is never a manager)."""
+    return viewer.is_staff_member and viewer.role == Role.MANAGER and not viewer.is_client
+
+
 def manages_api_clients(viewer: Viewer) -> bool:
     """A manager of an agency manages its systems' API clients."""
-    return viewer.is_staff_member and viewer.role == Role.MANAGER and not viewer.is_client
+    return manages_agency(viewer)
+
+
+def answers_concerns(viewer: Viewer) -> bool:
+    """Managers answer the concerns raised about their agency."""
+    return manages_agency(viewer)
+
+
+def reviews_concerns_of(viewer: Viewer, agency_id: int | None) -> bool:
+    """A concern about an agency is answered by that agency's managers."""
+    return answers_concerns(viewer) and agency_id is not None and viewer.agency_id == agency_id
+
+
+def manages_assignments(viewer: Viewer) -> bool:
+    """A manager of the advocacy service assigns its advocates to families."""
+    return manages_agency(viewer) and viewer.is_advocacy
+
+
+def manages_duplicates(viewer: Viewer) -> bool:
+    """Managers review duplicate assessments: their agency's, or the partnership's when they
+    are its duplication reviewer (partnership_reviewer)."""
+    return manages_agency(viewer)
+
+
+def reviews_partnership_duplicates(viewer: Viewer) -> bool:
+    """The manager who reviews duplication across every agency of the partnership."""
+    return manages_duplicates(viewer) and viewer.partnership_reviewer
+
+
+def decides_corrections_of(viewer: Viewer, agency_id: int) -> bool:
+    """A citizen's correction of their details is decided by staff of the agency that recorded them."""
+    return viewer.is_staff_member and viewer.agency_id == agency_id
+
+
+def advocates_of(agency_id: int | None = None) -> Q:
+    """A filter on StaffMembership for the advocates of the advocacy service (of one agency)."""
+    found = Q(role=Role.ADVOCATE, agency__sector=Sector.ADVOCACY)
+    return found & Q(agency_id=agency_id) if agency_id is not None else found
+
+
+def managers_of(agency_id: int) -> Q:
+    """A filter on StaffMembership for an agency's managers: who answers its concerns and
+    reviews its staff's emergency access."""
+    return Q(agency_id=agency_id, role=Role.MANAGER)
+
+
+def information_governance() -> Q:
+    """A filter on StaffMembership for the partnership's information governance."""
+    return Q(role=Role.INFORMATION_GOVERNANCE)
 
 
 def may_turn_off_second_factor(viewer: Viewer) -> bool:
@@ -378,6 +473,63 @@ def grant_terms(grants: QuerySet[ConsentGrant]) -> dict[int, GrantTerms]:
         )
         for pk, subject, giver, born, valid_from, expires_at, revoked_at in rows
     }
+
+
+class GrantIndex:
+    """Rules 1 and 2 as of past times: whether an agency's staff could see one record of a
+    person at a moment, for many people and moments at once. The grants (a queryset of
+    ConsentGrant) are read once, in one query and one more for those a parent gave, and each
+    is judged by GrantTerms.active_at, active_grants' in-memory form (tests hold the two to
+    the same answers). Duplicate detection asks it whether the earlier answers were open to
+    the agency that asked again."""
+
+    def __init__(self, grants: QuerySet[ConsentGrant]):
+        self._by_key: dict[tuple[int, int], list[tuple]] = {}
+        rows = fetch_rows(
+            grants.order_by("id").values_list(
+                "id", "subject_id", "agency_id", "given_by_id", "categories", "labels",
+                "valid_from", "expires_at", "revoked_at",
+            )
+        )  # fmt: skip
+        # A parent's grant also lapses with their authority (rule 4): those few are read apart.
+        by_parent = grant_terms(grants.exclude(given_by_id=F("subject_id")))
+        for pk, subject_id, agency_id, given_by_id, categories, labels, *term in rows:
+            terms = by_parent[pk] if given_by_id != subject_id else GrantTerms(*term)
+            self._by_key.setdefault((subject_id, agency_id), []).append(
+                (pk, _name_set(categories), _name_set(labels), terms)
+            )
+
+    @classmethod
+    def of_people(cls, person_ids) -> GrantIndex:
+        return cls(ConsentGrant.objects.filter(subject_id__any=sorted(set(person_ids))))
+
+    def could_see(
+        self,
+        *,
+        agency_id: int,
+        person_id: int,
+        category: str,
+        record_agency_id: int,
+        label: str,
+        at: datetime,
+    ) -> Basis | None:
+        if agency_id == record_agency_id:
+            return Basis(BasisKind.OWN_AGENCY, agency_id)
+        for pk, categories, labels, terms in self._by_key.get((person_id, agency_id), ()):
+            if category in categories and label in labels and terms.active_at(at):
+                return Basis(BasisKind.CONSENT, pk)
+        return None
+
+
+def _name_set(names: str | list[str]) -> frozenset[str]:
+    """A grant's categories or labels as a set. Read past Django's JSON conversion they are
+    JSON text, and a county's grants hold only a few distinct lists: each is parsed once."""
+    return _parsed_name_set(names) if isinstance(names, str) else frozenset(names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_name_set(text: str) -> frozenset[str]:
+    return frozenset(json.loads(text))
 
 
 def with_activity(grants: QuerySet[ConsentGrant], at: datetime | None = None) -> QuerySet[ConsentGrant]:
@@ -793,7 +945,7 @@ def access_person(user, person_id, at: datetime | None = None) -> tuple[Person, 
 def reviews_break_glass(viewer: Viewer) -> bool:
     """Managers review their agency's emergency access; information governance reviews what
     no manager could (rule 5)."""
-    return viewer.is_information_governance or (viewer.role == Role.MANAGER and viewer.agency_id is not None)
+    return viewer.is_information_governance or manages_agency(viewer)
 
 
 def break_glass_for_reviewer(viewer: Viewer) -> QuerySet[BreakGlass]:
@@ -825,21 +977,6 @@ def invitation_codes_to_confirm(viewer: Viewer, codes: QuerySet) -> QuerySet:
     else:
         return codes.none()
     return codes.exclude(invited_by_id=viewer.user.pk)
-
-
-def agency_could_see(
-    *, agency_id: int, person_id: int, category: str, record_agency_id: int, label: str, at: datetime
-) -> Basis | None:
-    """Whether an agency's staff could see one record of a person at a past time (rule 1, 2).
-
-    Used by duplicate detection: were the earlier answers open to the agency that asked again?
-    """
-    if agency_id == record_agency_id:
-        return Basis(BasisKind.OWN_AGENCY, agency_id)
-    for grant in active_grants(at).filter(subject_id=person_id, agency_id=agency_id).order_by("id"):
-        if category in grant.categories and label in grant.labels:
-            return Basis(BasisKind.CONSENT, grant.id)
-    return None
 
 
 def assessments_open_filter(viewer: Viewer, *, at: datetime | None = None, prefix: str = "") -> Q:
@@ -876,11 +1013,11 @@ def assessments_open_filter(viewer: Viewer, *, at: datetime | None = None, prefi
 __all__ = [
     "Basis",
     "Category",
+    "GrantIndex",
     "Scope",
     "Viewer",
     "access_person",
     "active_grants",
-    "agency_could_see",
     "assessments_open_filter",
     "client_may",
     "contact_recording",

@@ -32,14 +32,14 @@ def grants_visible(*, user) -> QuerySet[ConsentGrant]:
     base = policy.with_activity(
         ConsentGrant.objects.select_related("subject", "agency", "given_by", "recorded_by", "revoked_by")
     )
-    if viewer.is_citizen:
+    if policy.uses_portal(viewer):
         mine = Q(subject_id=viewer.person_id) | Q(subject_id__in=policy.children_of(viewer.person_id))
         return base.filter(mine).order_by("-created_at", "-id")
-    if not viewer.is_staff_member:
+    if not policy.uses_staff_pages(viewer):
         return base.none()
     visible = policy.visible_persons(viewer).values("pk")
     mine = Q(agency_id=viewer.agency_id) | Q(recorded_by_id=user.pk, recorded_by_agency_id=viewer.agency_id)
-    if viewer.is_advocate:
+    if policy.keeps_caseload(viewer):
         mine |= Q(subject_id__in=visible)
     return base.filter(mine, subject_id__in=visible).order_by("-created_at", "-id")
 

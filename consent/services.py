@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Agency, Role, StaffMembership
+from agencies.models import Agency, StaffMembership
 from core import dates
 from core.events import record_event
 from journeys.knowledge import agency_knows_note
@@ -170,8 +170,7 @@ def break_glass_check(*, reason: str, actor, hours: int | None = None) -> tuple[
     limit = settings.BREAK_GLASS_HOURS
     hours = limit if hours is None else hours
     errors = {}
-    if not viewer.is_staff_member or viewer.is_advocate:
-        # Advocates see their families through assignment and consent, never in an emergency.
+    if not policy.opens_break_glass(viewer):
         raise PermissionDenied("Only agency staff may open emergency access.")
     if not _is_a_sentence(reason):
         errors["reason"] = (
@@ -228,7 +227,7 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
 def _manager_emails(*, agency_id: int, opener) -> list[str]:
     """Managers of the agency who can review an opening: never the one who opened it."""
     return list(
-        StaffMembership.objects.filter(agency_id=agency_id, role=Role.MANAGER)
+        StaffMembership.objects.filter(policy.managers_of(agency_id))
         .exclude(user__email="")
         .exclude(user_id=opener.pk)
         .values_list("user__email", flat=True)
@@ -237,7 +236,7 @@ def _manager_emails(*, agency_id: int, opener) -> list[str]:
 
 def _governance_emails() -> list[str]:
     """Information governance: staff with that role, and the partnership's shared address."""
-    people = StaffMembership.objects.filter(role=Role.INFORMATION_GOVERNANCE).exclude(user__email="")
+    people = StaffMembership.objects.filter(policy.information_governance()).exclude(user__email="")
     shared = [settings.INFORMATION_GOVERNANCE_EMAIL] if settings.INFORMATION_GOVERNANCE_EMAIL else []
     return sorted(set(people.values_list("user__email", flat=True)) | set(shared))
 

@@ -21,8 +21,7 @@ from .receipts import receipt_lines, what_agency_will_see
 
 def _staff_only(request):
     viewer = policy.viewer_for(request.user)
-    if not viewer.is_staff_member:
-        raise Http404("No such page.")
+    policy.require(policy.uses_staff_pages(viewer))
     return viewer
 
 
@@ -212,8 +211,7 @@ def break_glass_new(request, person_id):
 
 @login_required
 def review_queue(request):
-    if not policy.reviews_break_glass(policy.viewer_for(request.user)):
-        raise Http404("No such page.")
+    policy.require(policy.reviews_break_glass(policy.viewer_for(request.user)))
     pending = list(selectors.break_glass_reviews(user=request.user))
     return render(request, "consent/review_queue.html", {"pending": pending})
 

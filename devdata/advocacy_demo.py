@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from advocates import services
-from advocates.unit_costs import REFERENCE_ALIASES, reference_csv_path, unit_costs_load
 from agencies.models import Agency, ContactType
+from agencies.unit_cost_services import REFERENCE_ALIASES, reference_csv_path, unit_costs_load
 
 
 def load_reference_unit_costs() -> int:
@@ -25,10 +25,11 @@ def load_reference_unit_costs() -> int:
 def seed_advocacy(*, families: dict, people: dict, agencies: dict[str, Agency], users: dict) -> None:
     now = timezone.now().replace(second=0, microsecond=0)
     today = timezone.localdate()
-    advocate, system = users["advocate"], users["admin"]
+    # The advocacy service's manager assigns: an administrator configures, never assigns.
+    advocate, manager = users["advocate"], users["advocacymanager"]
     for reference in ("DEMO-001", "DEMO-002"):
         services.assignment_start(
-            advocate=advocate, family=families[reference], started=today - timedelta(days=180), actor=system
+            advocate=advocate, family=families[reference], started=today - timedelta(days=180), actor=manager
         )
     carters = families["DEMO-001"]
     jade, daniel = people["jade"], people["daniel"]

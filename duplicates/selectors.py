@@ -12,13 +12,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
-from agencies.models import Agency, Role
-from consent.policy import assessments_open_filter, viewer_for
+from agencies.models import Agency
+from consent.policy import (
+    assessments_open_filter,
+    manages_duplicates,
+    require,
+    reviews_partnership_duplicates,
+    viewer_for,
+)
 
 from .models import DuplicateFlag, FlagStatus
 
@@ -40,15 +45,15 @@ def manager_scope(user) -> ManagerScope | None:
     """The manager's scope, read from the policy's viewer (built once a request); None for
     anyone who is not a manager."""
     viewer = viewer_for(user)
-    if viewer.role != Role.MANAGER or viewer.agency_id is None:
+    if not manages_duplicates(viewer):
         return None
-    return ManagerScope(agency_id=viewer.agency_id, partnership=viewer.partnership_reviewer)
+    return ManagerScope(agency_id=viewer.agency_id, partnership=reviews_partnership_duplicates(viewer))
 
 
 def require_manager(user) -> ManagerScope:
+    """The manager's scope; anyone else is answered as the pages answer a missing one (policy.require)."""
     scope = manager_scope(user)
-    if scope is None:
-        raise PermissionDenied("Only managers review duplicate assessments.")
+    require(scope is not None)
     return scope
 
 
@@ -83,7 +88,7 @@ def _details_open(user) -> Q:
 
 
 def flags_visible(*, user, filters: FlagFilters | None = None) -> QuerySet[DuplicateFlag]:
-    """The manager's flags (403 for anyone else) that may be shown in detail, newest later
+    """The manager's flags (404 for anyone else) that may be shown in detail, newest later
     assessment first."""
     scope = require_manager(user)
     flags = DuplicateFlag.objects.filter(scope.flag_filter()).filter(_details_open(user))

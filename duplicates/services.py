@@ -8,7 +8,6 @@ record, and the rescan reads each chunk of people in a fixed number of queries.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -20,9 +19,9 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from journeys.models import Assessment, Membership, Person, question_id_sets
 
 from .detection import Candidate, Item, Rules, candidates_involving, find_candidates
 from .models import DuplicateFlag, FlagStatus
+from .selectors import manager_scope
 
 logger = logging.getLogger(__name__)
 
@@ -206,55 +206,16 @@ def _collector_paused():
 # Consent at the time: were the earlier answers open to the agency that asked again? --------
 
 
-def _name_set(names: str | list[str]) -> frozenset[str]:
-    """A grant's categories or labels as a set. Read past Django's JSON conversion they are
-    JSON text, and a county's grants hold only a few distinct lists: each is parsed once."""
-    return _parsed_name_set(names) if isinstance(names, str) else frozenset(names)
-
-
-@lru_cache(maxsize=1024)
-def _parsed_name_set(text: str) -> frozenset[str]:
-    return frozenset(json.loads(text))
-
-
-class GrantIndex:
-    """The consent grants of many people, read in one query, answering the same question as
-    `consent.policy.agency_could_see` (rules 1 and 2 at a past time) for many pairs at once;
-    tests/duplicates hold the two to the same answers."""
-
-    def __init__(self, person_ids: Iterable[int], *, loaded_range: tuple[int, int] | None = None):
-        people = set(person_ids)
-        if loaded_range is not None:
-            # The people of a chunk by their id range; only those outside it by id.
-            low, high = loaded_range
-            outside = sorted(p for p in people if not low <= p <= high)
-            grants = ConsentGrant.objects.filter(
-                _range_q("subject_id", loaded_range) | Q(subject_id__any=outside)
-            )
-        else:
-            grants = ConsentGrant.objects.filter(subject_id__any=sorted(people))
-        self._by_key: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        rows = fetch_rows(
-            grants.order_by().values_list(
-                "id", "subject_id", "agency_id", "given_by_id", "categories", "labels",
-                "valid_from", "expires_at", "revoked_at",
-            )
-        )  # fmt: skip
-        # A parent's grant also lapses with their authority (rule 4): the policy reads those few.
-        by_parent = policy.grant_terms(grants.exclude(given_by_id=F("subject_id")))
-        for pk, subject_id, agency_id, given_by_id, categories, labels, *term in rows:
-            terms = by_parent[pk] if given_by_id != subject_id else policy.GrantTerms(*term)
-            self._by_key[(subject_id, agency_id)].append((_name_set(categories), _name_set(labels), terms))
-
-    def could_see(
-        self, *, agency_id: int, person_id: int, category: str, record_agency_id: int, label: str, at
-    ) -> bool:
-        if agency_id == record_agency_id:
-            return True
-        for categories, labels, terms in self._by_key.get((person_id, agency_id), ()):
-            if category in categories and label in labels and terms.active_at(at):
-                return True
-        return False
+def _grant_index(person_ids: Iterable[int], loaded_range: tuple[int, int] | None) -> policy.GrantIndex:
+    """The grants of everyone concerned, in one read: those of a chunk's people by their id
+    range, and only those outside it by id."""
+    if loaded_range is None:
+        return policy.GrantIndex.of_people(person_ids)
+    low, high = loaded_range
+    outside = sorted({p for p in person_ids if not low <= p <= high})
+    return policy.GrantIndex(
+        ConsentGrant.objects.filter(_range_q("subject_id", loaded_range) | Q(subject_id__any=outside))
+    )
 
 
 # Flags --------------------------------------------------------------------------------
@@ -325,7 +286,7 @@ def flag_rows(
     candidates: Iterable[Candidate],
     loaded: Loaded,
     costs: dict[int, int] | None = None,
-    could_see: Callable[..., bool] | None = None,
+    could_see: Callable[..., policy.Basis | None] | None = None,
     loaded_range: tuple[int, int] | None = None,
 ) -> list[FlagRow]:
     """One row per pair, priced, and avoidable or blocked under consent at the later time.
@@ -341,9 +302,7 @@ def flag_rows(
     if costs is None:
         costs = _unit_costs(meta[c.later.id].assessment_type_id for c in unique.values())
     if could_see is None:
-        could_see = GrantIndex(
-            (p for persons in people.values() for p in persons), loaded_range=loaded_range
-        ).could_see
+        could_see = _grant_index((p for persons in people.values() for p in persons), loaded_range).could_see
     rows = []
     for key, candidate in unique.items():
         earlier, later, shared, days_apart = candidate
@@ -357,6 +316,7 @@ def flag_rows(
                 label=meta[earlier.id].sensitivity,
                 at=later.completed_at,
             )
+            is not None
             for person_id in consenting
         )
         unit = costs.get(meta[later.id].assessment_type_id, 0)
@@ -618,7 +578,10 @@ REVIEW_STATUSES = (FlagStatus.CONFIRMED, FlagStatus.DISMISSED)
 
 def duplicate_flag_review(*, flag: DuplicateFlag, status: str, reason: str, actor) -> DuplicateFlag:
     """A manager confirms or dismisses a flag, with a reason. A dismissed flag stays dismissed
-    through every later rescan."""
+    through every later rescan. Only a manager whose scope holds the flag reviews it."""
+    scope = manager_scope(actor)
+    if scope is None or not DuplicateFlag.objects.filter(scope.flag_filter(), pk=flag.pk).exists():
+        raise PermissionDenied("Only a manager of an agency the flag concerns may review it.")
     reason = (reason or "").strip()
     errors = {}
     if status not in REVIEW_STATUSES:

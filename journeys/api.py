@@ -18,7 +18,14 @@ from rest_framework.response import Response
 
 from agencies.api_auth import ClientScopes
 from agencies.models import Agency, ApiScope, AssessmentType, ContactType, Level
-from consent.policy import access_person, family_label, own_agency_records, viewer_for, visible_persons
+from consent.policy import (
+    access_person,
+    family_label,
+    own_agency_records,
+    uses_staff_pages,
+    viewer_for,
+    visible_persons,
+)
 from core import dates, limits
 
 from . import selectors, services
@@ -42,7 +49,7 @@ class IsAgencyStaff(permissions.BasePermission):
     message = "Only agency staff may use this."
 
     def has_permission(self, request, view):
-        return viewer_for(request.user).is_staff_member
+        return uses_staff_pages(viewer_for(request.user))
 
 
 class VisiblePersonField(serializers.PrimaryKeyRelatedField):

@@ -9,14 +9,13 @@ from datetime import datetime, time
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import AssessmentType, Level
-from consent.policy import access_person, viewer_for
+from consent.policy import access_person, require, uses_staff_pages, viewer_for
 from core import dates, limits
 from core.forms import GovUKFormMixin, service_errors_on
 
@@ -110,8 +109,7 @@ def _assessment_types(viewer, level: str):
 def record(request):
     """Record an assessment about a person (?person=id) or a family (?family=id)."""
     viewer = viewer_for(request.user)
-    if not viewer.is_staff_member:
-        raise PermissionDenied("Only agency staff record assessments.")
+    require(uses_staff_pages(viewer))
     person = family = None
     if request.GET.get("person"):
         person, _ = access_person(request.user, request.GET["person"])

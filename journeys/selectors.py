@@ -24,8 +24,11 @@ from consent.policy import (
     assigned_family_ids,
     family_label,
     family_label_shown,
+    finds_by_identifier,
+    keeps_caseload,
     known_persons,
     named_persons,
+    uses_staff_pages,
     viewer_for,
     visible_persons,
 )
@@ -282,7 +285,7 @@ def person_search(*, user, q: str = "") -> QuerySet[Person]:
     identified = identifier_holders(user=user, terms=identifier_terms) if identifier_terms else []
     known = list(visible.filter(terms | Q(pk__any=identified)).values_list("pk", flat=True))
     shown = known
-    if viewer.is_staff_member and not viewer.is_advocate:
+    if finds_by_identifier(viewer):
         shown = known + identified
     # `known`: false for an exact-identifier match the agency may not open yet (rule 10);
     # `matched_scheme`: the scheme it matched in, which emergency access to them must name.
@@ -304,14 +307,14 @@ def families_visible(*, user) -> QuerySet[Family]:
     """Families the user's agency registered or with a member the user may know of; for an
     advocate, the families assigned to them."""
     viewer = viewer_for(user)
-    if viewer.is_advocate:
+    if keeps_caseload(viewer):
         return (
             Family.objects.filter(pk__in=assigned_family_ids(viewer))
             .annotate(label_shown=family_label_shown(viewer))
             .order_by("label")
         )
     known = Q(pk__in=Membership.objects.filter(person__in=visible_persons(viewer)).values("family_id"))
-    if viewer.is_staff_member:
+    if uses_staff_pages(viewer):
         known |= Q(registered_by_id=viewer.agency_id)
     return Family.objects.filter(known).order_by("label")
 
@@ -341,7 +344,7 @@ def break_glass_subject(user, person_id, identifier: dict | None = None) -> Pers
     counted against the user's limit (SearchRateLimited) and logged. A wrong pair is the same
     404 as a missing person."""
     viewer = viewer_for(user)
-    if identifier is not None and viewer.is_staff_member and not viewer.is_advocate:
+    if identifier is not None and finds_by_identifier(viewer):
         scheme, value = str(identifier.get("scheme") or ""), str(identifier.get("value") or "")
         if scheme not in IdentifierScheme.values:
             raise Http404("No such person.")

@@ -248,7 +248,7 @@ def _recorder(actor, recording_agency: Agency | None):
     """Who records: staff record as their own agency, as the policy says they may; a system
     load (no staff actor) as the agency it names, or the agency each contact was with."""
     viewer = policy.viewer_for(actor)
-    if viewer.is_staff_member:
+    if policy.uses_staff_pages(viewer):
         return viewer, viewer.agency_id
     return None, recording_agency.pk if recording_agency is not None else None
 

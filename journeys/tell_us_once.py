@@ -14,7 +14,7 @@ from django.utils import timezone
 from agencies.models import ApiScope
 from consent import access_log
 from consent.models import Category
-from consent.policy import client_may, current_memberships, scope_for, viewer_for
+from consent.policy import client_may, current_memberships, scope_for, uses_staff_pages, viewer_for
 
 from .models import Answer, Assessment
 
@@ -131,7 +131,7 @@ def _reusable_assessments(viewer, *, person=None, family=None):
     TELL_US_ONCE_DAYS), open to them under the consent policy, and not withheld from the
     subject (a copy would carry the answer into a record the person can read). (queryset,
     scope) or (None, None)."""
-    if not viewer.is_staff_member:
+    if not uses_staff_pages(viewer):
         return None, None
     since = timezone.now() - timedelta(days=settings.TELL_US_ONCE_DAYS)
     if person is not None:

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from consent import selectors as consent_selectors
-from consent.policy import viewer_for
+from consent.policy import uses_staff_pages, viewer_for
 from core import limits
 
 from . import selectors
@@ -33,7 +33,7 @@ def person_record(request, person_id):
     record = selectors.person_record(user=request.user, person_id=person_id)
     viewer = viewer_for(request.user)
     context = {"record": record, "viewer": viewer}
-    if viewer.is_staff_member:
+    if uses_staff_pages(viewer):
         context["grants"] = consent_selectors.grants_for_person(user=request.user, person_id=record.person.pk)
     return render(request, "journeys/person_record.html", context)
 

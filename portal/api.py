@@ -26,7 +26,7 @@ class IsCitizen(permissions.BasePermission):
     message = "Only people signed in to see their own record may use this."
 
     def has_permission(self, request, view):
-        return policy.viewer_for(request.user).is_citizen
+        return policy.uses_portal(policy.viewer_for(request.user))
 
 
 class MeMixin:

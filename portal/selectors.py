@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
@@ -83,10 +82,9 @@ def _age(born: date, today: date) -> int:
 
 
 def citizen(user) -> policy.Viewer:
-    """The signed-in citizen; anyone else is refused (403): these pages are not for staff."""
+    """The signed-in citizen; anyone else is refused (policy.require): these pages are not for staff."""
     viewer = policy.viewer_for(user)
-    if not viewer.is_citizen:
-        raise PermissionDenied("These pages are for people looking at their own record.")
+    policy.require(policy.uses_portal(viewer))
     return viewer
 
 
@@ -147,6 +145,15 @@ def _holder(membership: Membership, viewer: policy.Viewer) -> Holder:
         recorded_at=membership.parental_responsibility_recorded_at,
         since=membership.started,
     )
+
+
+def _acting_for(user, person: Person) -> policy.Viewer:
+    """The citizen, who must be this person or their parent: a person handed to a selector is
+    checked, never trusted (anyone else is answered as a missing page)."""
+    viewer = citizen(user)
+    scope = policy.scope_for(viewer, person.pk)
+    policy.require(scope is not None and scope.for_subject)
+    return viewer
 
 
 def my_person(*, user, person_id=None) -> Person:
@@ -220,6 +227,7 @@ def my_grants(*, user, person_id) -> list[ConsentGrant]:
 
 def my_consent_choices(*, user, person: Person) -> list[AgencyChoice]:
     """Each agency, with the consent standing for it (if any) in plain words."""
+    _acting_for(user, person)
     now = timezone.now()
     standing = {
         g.agency_id: g
@@ -301,7 +309,7 @@ def looked_entry(entry: AccessLog) -> LookedEntry:
 
 def who_looked(*, user, person: Person):
     """The access log of one person: emergency access first, then every view, newest first."""
-    citizen(user)
+    _acting_for(user, person)
     glasses = list(
         BreakGlass.objects.filter(subject_id=person.pk)
         .select_related("user", "agency")
@@ -329,7 +337,7 @@ FIELD_WORDS = {
 
 def details_history(*, user, person: Person) -> list[AuditEvent]:
     """Changes to the person's contact details and accepted corrections, newest first."""
-    citizen(user)
+    _acting_for(user, person)
     events = list(
         AuditEvent.objects.filter(
             object_type="journeys.person",
@@ -344,7 +352,7 @@ def details_history(*, user, person: Person) -> list[AuditEvent]:
 
 
 def my_corrections(*, user, person: Person) -> list[CorrectionRequest]:
-    citizen(user)
+    _acting_for(user, person)
     return list(
         CorrectionRequest.objects.filter(person=person)
         .select_related("agency")
@@ -378,7 +386,7 @@ def concern_agencies() -> list[Agency]:
 
 
 def my_exports(*, user, person: Person) -> list[DataExport]:
-    citizen(user)
+    _acting_for(user, person)
     return list(DataExport.objects.filter(person=person, requested_by=user).order_by("-requested_at")[:10])
 
 
@@ -536,8 +544,7 @@ def data_export_content(*, user, person_id: int, progress: Callable[[int], None]
 
 def staff(user) -> policy.Viewer:
     viewer = policy.viewer_for(user)
-    if not viewer.is_staff_member:
-        raise PermissionDenied("These pages are for agency staff.")
+    policy.require(policy.uses_staff_pages(viewer))
     return viewer
 
 
@@ -583,8 +590,7 @@ def invite_page(*, user, person_id) -> tuple[Person, list[str]]:
 
 def _confirmer(user) -> policy.Viewer:
     viewer = policy.viewer_for(user)
-    if not policy.confirms_invitation_codes(viewer):
-        raise Http404("No such page.")
+    policy.require(policy.confirms_invitation_codes(viewer))
     return viewer
 
 

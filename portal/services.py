@@ -83,7 +83,7 @@ def token_hash(token: str) -> str:
 def _for_subject(actor, person: Person) -> policy.Viewer:
     """The actor is the person, or a parent of the child: anyone else is refused."""
     viewer = policy.viewer_for(actor)
-    scope = policy.scope_for(viewer, person.pk) if viewer.is_citizen else None
+    scope = policy.scope_for(viewer, person.pk) if policy.uses_portal(viewer) else None
     if scope is None or not scope.for_subject:
         raise PermissionDenied("Only the person or their parent may do this.")
     return viewer
@@ -125,7 +125,7 @@ def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation,
 
     viewer = policy.viewer_for(actor)
     person = Person.objects.get(pk=person.pk)  # the record as stored, not as a page showed it
-    scope = policy.scope_for(viewer, person) if viewer.is_staff_member else None
+    scope = policy.scope_for(viewer, person) if policy.uses_staff_pages(viewer) else None
     if scope is None:
         raise PermissionDenied("Only staff who may see this person can invite them.")
     errors = {}
@@ -598,7 +598,7 @@ def correction_decide(
     """Staff of the recording agency accept a correction (the record changes) or decline it
     with a reason the person will read."""
     viewer = policy.viewer_for(actor)
-    if not viewer.is_staff_member or viewer.agency_id != correction.agency_id:
+    if not policy.decides_corrections_of(viewer, correction.agency_id):
         raise PermissionDenied("Only staff of the agency that recorded the details may decide.")
     reason = (reason or "").strip()
     if not accept and not reason:

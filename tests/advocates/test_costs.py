@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from advocates import costs
-from advocates.unit_costs import REFERENCE_ALIASES, reference_csv_path, unit_costs_load
 from agencies.models import ContactType, UnitCost
+from agencies.unit_cost_services import REFERENCE_ALIASES, reference_csv_path, unit_costs_load
 from tests.factories import AgencyFactory, AssessmentTypeFactory, ContactTypeFactory
 
 CSV_HEADER = "agency_sector,contact_type,description,unit,cost_gbp,price_year,source,confidence\n"

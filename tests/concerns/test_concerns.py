@@ -2,7 +2,7 @@
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from agencies.models import Role
@@ -81,7 +81,7 @@ def _nobody_called_back(world):
 
 def test_the_response_is_visible_and_only_a_manager_of_that_agency_may_answer(world):
     concern = _nobody_called_back(world)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         concern_respond(concern=concern, response="Not ours to answer", actor=world["school_manager"])
     concern_acknowledge(concern=concern, actor=world["police_manager"])
     concern_respond(

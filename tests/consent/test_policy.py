@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from consent import services
 from consent.models import AccessLog
-from consent.policy import agency_could_see, scope_for, viewer_for
+from consent.policy import GrantIndex, scope_for, viewer_for
 from tests.factories import (
     AgencyFactory,
     ConsentGrantFactory,
@@ -123,9 +123,10 @@ def test_decisions_as_of_a_past_time():
     consented_agency = grant.agency_id
     before = timezone.now() - timedelta(days=2)
     args = {"agency_id": consented_agency, "person_id": person.pk, "record_agency_id": recording_agency}
-    assert agency_could_see(category="contacts", label="general", at=timezone.now(), **args) is not None
-    assert agency_could_see(category="contacts", label="general", at=before, **args) is None
-    assert agency_could_see(category="contacts", label="offending", at=timezone.now(), **args) is None
+    could_see = GrantIndex.of_people([person.pk]).could_see
+    assert could_see(category="contacts", label="general", at=timezone.now(), **args) is not None
+    assert could_see(category="contacts", label="general", at=before, **args) is None
+    assert could_see(category="contacts", label="offending", at=timezone.now(), **args) is None
     assert scope_for(viewer_for(viewer), person, at=before) is None
 
 

@@ -25,8 +25,8 @@ def test_staff_may_not_open_the_duplication_pages(client, partnership):
         reverse("duplicates:export"),
         reverse("duplicates:review", args=[flag.pk]),
     ):
-        assert client.get(url).status_code == 403, url
-    assert client.post(reverse("duplicates:rescan")).status_code == 403
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("duplicates:rescan")).status_code == 404
 
 
 def test_a_manager_finds_the_dashboard_in_the_navigation(client, partnership):

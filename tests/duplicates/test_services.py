@@ -4,13 +4,14 @@ idempotent across rescans, and reviews that stick."""
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from consent.policy import agency_could_see
+from agencies.models import Role
+from consent.models import BasisKind
+from consent.policy import Basis, GrantIndex, active_grants
 from duplicates.models import DuplicateFlag
 from duplicates.services import (
-    GrantIndex,
     duplicate_flag_review,
     duplicates_check_assessment,
     duplicates_rescan,
@@ -25,6 +26,7 @@ from tests.factories import (
     PersonFactory,
     UnitCostFactory,
     UserFactory,
+    staff_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -215,14 +217,20 @@ def test_running_the_rescan_twice_gives_the_same_flags():
     assert (second["created"], second["refreshed"], second["unchanged"]) == (0, 0, 9)
 
 
-def test_a_dismissed_flag_stays_dismissed_through_rescans():
+def _flagged_pair() -> tuple[DuplicateFlag, object]:
+    """One person assessed twice by different agencies, 30 days apart, rescanned: the flag and
+    the later assessment."""
     bank = questions(6)
     person = PersonFactory()
     record(kind(bank), person=person, days_ago=50)
     later = record(kind(bank), person=person, days_ago=20)
     duplicates_rescan()
-    flag = DuplicateFlag.objects.get()
-    manager = UserFactory()
+    return DuplicateFlag.objects.get(), later
+
+
+def test_a_dismissed_flag_stays_dismissed_through_rescans():
+    flag, later = _flagged_pair()
+    manager = staff_user(later.recording_agency, Role.MANAGER)
     duplicate_flag_review(flag=flag, status="dismissed", reason="Different concern", actor=manager)
     UnitCostFactory(assessment_type=later.assessment_type, cost_pence=50000)
     duplicates_rescan()
@@ -247,15 +255,20 @@ def test_an_open_flag_has_its_numbers_refreshed():
 
 
 def test_review_needs_a_known_status_and_a_reason():
-    bank = questions(6)
-    person = PersonFactory()
-    record(kind(bank), person=person, days_ago=50)
-    record(kind(bank), person=person, days_ago=20)
-    duplicates_rescan()
-    flag = DuplicateFlag.objects.get()
+    flag, later = _flagged_pair()
+    manager = staff_user(later.recording_agency, Role.MANAGER)
     with pytest.raises(ValidationError) as error:
-        duplicate_flag_review(flag=flag, status="open", reason="  ", actor=UserFactory())
+        duplicate_flag_review(flag=flag, status="open", reason="  ", actor=manager)
     assert set(error.value.message_dict) == {"status", "reason"}
+    flag.refresh_from_db()
+    assert flag.status == "open"
+
+
+def test_only_a_manager_whose_agencies_the_flag_concerns_reviews_it():
+    flag, later = _flagged_pair()
+    for actor in (UserFactory(), staff_user(later.recording_agency), staff_user(role=Role.MANAGER)):
+        with pytest.raises(PermissionDenied):
+            duplicate_flag_review(flag=flag, status="dismissed", reason="Not the same need", actor=actor)
     flag.refresh_from_db()
     assert flag.status == "open"
 
@@ -296,13 +309,13 @@ def test_the_incremental_check_uses_a_fixed_number_of_queries(django_assert_max_
         (["assessments"], ["general"], "general", 0, -10, None),
     ],
 )
-def test_the_rescans_grant_index_agrees_with_the_policy(
+def test_the_grant_index_agrees_with_active_grants(
     categories, labels, label, from_days, to_days, revoked_days
 ):
     person = PersonFactory()
     agency, other = AgencyFactory(), AgencyFactory()
     at = timezone.now() + timedelta(days=30)  # revocations are never before the grant was made
-    ConsentGrantFactory(
+    grant = ConsentGrantFactory(
         subject=person,
         agency=agency,
         categories=categories,
@@ -319,8 +332,10 @@ def test_the_rescans_grant_index_agrees_with_the_policy(
         "label": label,
         "at": at,
     }
-    expected = agency_could_see(**question) is not None
-    assert GrantIndex(person_ids=[person.pk]).could_see(**question) is expected
+    in_force = active_grants(at).filter(pk=grant.pk).exists()
+    covers = "assessments" in categories and label in labels
+    basis = GrantIndex.of_people([person.pk]).could_see(**question)
+    assert basis == (Basis(BasisKind.CONSENT, grant.pk) if in_force and covers else None)
 
 
 @pytest.mark.django_db

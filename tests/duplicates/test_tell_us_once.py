@@ -148,7 +148,7 @@ def test_people_the_user_may_not_know_of_and_citizens_are_refused(client, settin
     client.force_login(staff_user(AgencyFactory(code="school")))
     assert client.get(url).status_code == 404
     client.force_login(UserFactory())
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
 
 
 def test_the_record_page_links_to_recording_an_assessment(client, setting):

@@ -1088,7 +1088,7 @@ def test_staff_and_anonymous_users_cannot_use_the_portal(client, api, carters):
         assert client.get(reverse(f"portal:{name}")).status_code == 302, name  # to sign in
     client.force_login(carters.social_worker)
     for name in PORTAL_OWN:
-        assert client.get(reverse(f"portal:{name}")).status_code == 403, name
+        assert client.get(reverse(f"portal:{name}")).status_code == 404, name
     staff_api = api.as_user(carters.social_worker)
     for name in ME_API:
         assert staff_api.get(reverse(name)).status_code == 403, name
@@ -1096,9 +1096,9 @@ def test_staff_and_anonymous_users_cannot_use_the_portal(client, api, carters):
 
 def test_citizens_cannot_use_the_staff_pages(client, carters):
     client.force_login(carters.jade_user)
-    assert client.get(reverse("portal:staff_invite", args=[carters.jade.pk])).status_code == 403
-    assert client.get(reverse("portal:staff_corrections")).status_code == 403
+    assert client.get(reverse("portal:staff_invite", args=[carters.jade.pk])).status_code == 404
+    assert client.get(reverse("portal:staff_corrections")).status_code == 404
     correction = portal_services.correction_request(
         person=carters.jade, field="family_name", requested_value="Carter-Smith", actor=carters.jade_user
     )
-    assert client.get(reverse("portal:staff_correction_decide", args=[correction.pk])).status_code == 403
+    assert client.get(reverse("portal:staff_correction_decide", args=[correction.pk])).status_code == 404

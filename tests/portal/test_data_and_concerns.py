@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from concerns.services import concern_acknowledge, concern_respond
 from consent.models import BreakGlass
+from portal import selectors as portal_selectors
 from portal.models import DataExport, ExportStatus
 from portal.tasks import build_data_export
 from tests.factories import staff_user
@@ -127,3 +129,20 @@ def test_a_citizen_raises_a_concern_and_follows_its_answer(client, world, django
     assert "Answered." in page
     assert "Visits will be in the day from now on." in page
     assert "Responded" in client.get(reverse("portal:concerns")).content.decode()
+
+
+def test_the_portal_reads_check_the_person_they_are_given(world):
+    """A person handed to a portal read is checked against the signed-in citizen: her child's
+    pages open, her partner's (an adult with his own record) read as missing."""
+    reads = (
+        portal_selectors.who_looked,
+        portal_selectors.details_history,
+        portal_selectors.my_corrections,
+        portal_selectors.my_exports,
+        portal_selectors.my_consent_choices,
+    )
+    child = portal_selectors.my_person(user=world.jade_user, person_id=world.liam.pk)
+    for read in reads:
+        read(user=world.jade_user, person=child)
+        with pytest.raises(Http404):
+            read(user=world.jade_user, person=world.daniel)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from advocates.unit_costs import REFERENCE_ALIASES, unit_costs_load
+from agencies.unit_cost_services import REFERENCE_ALIASES, unit_costs_load
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
-"""Load reference unit costs from a CSV file into agencies.UnitCost (the format is documented
-in README.md, "Unit costs"). All or nothing; loading the same file twice changes nothing."""
+"""The unit-cost service: load reference prices from a CSV file into UnitCost (the format is
+documented in README.md, "Unit costs"). All or nothing; loading the same file twice changes
+nothing. It writes agencies' configuration, so it lives with the agencies."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from agencies.models import Agency, AssessmentType, ContactType, Sector, UnitCost
 from core.events import record_event
+
+from .models import Agency, AssessmentType, ContactType, Sector, UnitCost
 
 REQUIRED = ("contact_type", "description", "unit", "cost_gbp", "price_year", "source")
 
