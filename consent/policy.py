@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from advocates.models import Assignment
 from agencies.models import ApiClient, Role, Sector
 from core.rows import fetch_rows
-from journeys.models import AgencyKnows, Assessment, Contact, Membership, Person, RecordedVia, Sensitivity
+from journeys.models import AgencyKnows, Membership, Person, RecordedVia, Sensitivity
 
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, Lapse
 
