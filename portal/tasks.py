@@ -7,20 +7,14 @@ import logging
 
 from celery import shared_task
 
-from core.tasks import TRANSIENT
+from core.tasks import TASK_DEFAULTS
 
 from . import services as portal_services
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="consent.send_expiry_reminders",
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="consent.send_expiry_reminders", **TASK_DEFAULTS)
 def send_expiry_reminders() -> int:
     """Daily (Celery beat): one email per consent ending soon, never two."""
     sent = portal_services.consent_reminders_send()
@@ -28,13 +22,7 @@ def send_expiry_reminders() -> int:
     return sent
 
 
-@shared_task(
-    name="consent.build_data_export",
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="consent.build_data_export", **TASK_DEFAULTS)
 def build_data_export(export_id: int) -> str | None:
     """Gather one person's data export; quiet when it is gone, a no-op when it is ready."""
     export = portal_services.data_export_build(export_id=export_id)
