@@ -52,6 +52,32 @@ def test_resending_an_assessments_external_id_answers_200_with_the_stored_one(ap
     assert Assessment.objects.count() == 1
 
 
+def test_another_agencys_external_id_replays_nothing_of_its_assessment(world):
+    """Rule 11 on the answer to a write: the same id from another agency is that agency's own
+    new assessment, and its answer carries nothing of the first agency's."""
+    first = APIClient()
+    first.force_authenticate(world["user"])
+    stored = first.post(
+        "/api/v1/assessments/",
+        _body(
+            world, external_id="case-7", answers=[{"question": "housing_tenure", "value": "MK-FIRST-AGENCY"}]
+        ),
+        format="json",
+    )
+    assert stored.status_code == 201
+    other_kind = AssessmentTypeFactory(questions=[world["kind"].questions.get()])
+    other = APIClient()
+    other.force_authenticate(staff_user(other_kind.agency))
+    replay = other.post(
+        "/api/v1/assessments/",
+        {**_body(world, external_id="case-7"), "assessment_type": other_kind.pk},
+        format="json",
+    )
+    assert replay.status_code < 500
+    assert "MK-FIRST-AGENCY" not in replay.content.decode()
+    assert replay.status_code != 200 or replay.json()["id"] != stored.json()["id"]
+
+
 def test_an_assessment_with_no_answers_is_a_400(api, world):
     response = api.as_user(world["user"]).post(
         "/api/v1/assessments/", _body(world, answers=[]), format="json"
