@@ -63,6 +63,10 @@ class ScheduledRun(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the run stopped on an error (a lock it gave up on, a database away), or was given
+    # up; a run neither finished nor failed is running, or died with its worker.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agencies.models import Role
 from consent import access_log
+from core import runs
 from core.models import OutboxMessage, ScheduledRun
 from core.outbox import outbox_enqueue
 from duplicates.models import DuplicateFlag
@@ -203,12 +204,11 @@ def test_an_export_and_a_rescan_asked_for_while_redis_is_down_run_when_it_return
     assert "Rescan finished" in client.get(rescan["Location"]).content.decode()
 
 
-def test_a_worker_killed_mid_rescan_is_redelivered_and_no_flag_is_lost(worker, redis_up):
-    kind = AssessmentTypeFactory(questions=[QuestionFactory(code=f"k_{i}") for i in range(6)])
+def _assessed_twice(people: int, prefix: str) -> None:
+    """People each assessed twice a month apart: a rescan flags one pair each."""
+    kind = AssessmentTypeFactory(questions=[QuestionFactory(code=f"{prefix}_{i}") for i in range(6)])
     ids = question_ids_text((q.pk, False) for q in kind.questions.all())
-    people = 150
-    persons = [PersonFactory() for _ in range(people)]
-    for person in persons:
+    for person in [PersonFactory() for _ in range(people)]:
         for days in (40, 10):
             AssessmentFactory(
                 assessment_type=kind,
@@ -216,6 +216,11 @@ def test_a_worker_killed_mid_rescan_is_redelivered_and_no_flag_is_lost(worker, r
                 completed_at=timezone.now() - timedelta(days=days),
                 question_ids=ids,
             )
+
+
+def test_a_worker_killed_mid_rescan_is_redelivered_and_no_flag_is_lost(worker, redis_up):
+    people = 150
+    _assessed_twice(people, "k")
     outbox_enqueue(task_name=RESCAN, kwargs={"chunk_size": 1})
     wait_until(
         lambda: ScheduledRun.objects.filter(task_name=RESCAN, summary__done__gte=20).exists(),
@@ -293,3 +298,25 @@ def test_database_connections_cut_during_writes_never_answer_500_for_a_saved_wri
     MEASURED["database cut: writes answered 500 (none saved), of"] = (
         f"{sum(status == 500 for status in answers.values())} of {len(answers)}, {sum(cut)} connections cut"
     )
+
+
+def test_a_rescan_that_kills_its_worker_each_time_is_given_up_not_delivered_for_ever(worker, redis_up):
+    """The pool process running the rescan dies each time (as the kernel's out-of-memory killer
+    would kill it): the task is handed back at once, and given up after MOST_STARTS tries."""
+    _assessed_twice(150, "d")
+    task_id = str(outbox_enqueue(task_name=RESCAN, kwargs={"chunk_size": 1}).task_id)
+    tries = ScheduledRun.objects.filter(task_name=RESCAN, task_id=task_id)
+    for started in range(1, runs.MOST_STARTS + 1):
+        wait_until(
+            lambda started=started: tries.filter(summary__done__gte=5).count() == started,
+            within=30,
+            step=0.02,
+            what=f"try {started} getting under way",
+        )
+        worker.kill_pool()
+    wait_until(lambda: tries.filter(failed_at__isnull=False).exists(), within=30, what="the rescan given up")
+    time.sleep(2)  # time enough for another delivery, were there one
+    assert tries.count() == runs.MOST_STARTS + 1
+    assert not tries.filter(finished_at__isnull=False).exists()
+    assert worker.queued() == 0
+    MEASURED["rescan killing its worker each time: tries before it was given up"] = str(runs.MOST_STARTS)
