@@ -4,13 +4,15 @@ about as fast as with Redis up), never as absolute speed."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -320,3 +322,38 @@ def test_a_rescan_that_kills_its_worker_each_time_is_given_up_not_delivered_for_
     assert not tries.filter(finished_at__isnull=False).exists()
     assert worker.queued() == 0
     MEASURED["rescan killing its worker each time: tries before it was given up"] = str(runs.MOST_STARTS)
+
+
+@contextmanager
+def database_at(port: int):
+    """New connections (the live server's, the health probe's) go to this port; the test's own
+    connection stays where it is."""
+    kept = connections.settings[DEFAULT_DB_ALIAS]
+    connections.settings[DEFAULT_DB_ALIAS] = {**kept, "HOST": "127.0.0.1", "PORT": str(port)}
+    try:
+        yield
+    finally:
+        connections.settings[DEFAULT_DB_ALIAS] = kept
+
+
+@pytest.mark.parametrize(
+    ("database", "answer"), [("hung", "timed out"), ("refusing", "unavailable")], ids=["hung", "refusing"]
+)
+def test_healthz_is_a_fast_503_naming_the_database_when_it_does_not_answer(
+    live_server, redis_up, database, answer
+):
+    """A hung database (a stopped server: the kernel still accepts the connection, nothing
+    answers) and one that refuses: /healthz answers a 503 naming it within 2 s."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        if database == "hung":
+            listener.listen(16)
+        with database_at(listener.getsockname()[1]):
+            started = time.monotonic()
+            response = requests.get(live_server.url + "/healthz", timeout=30)
+            took = time.monotonic() - started
+    assert took < 2, took
+    assert response.status_code == 503
+    assert response.json()["database"] == answer
+    assert response.json()["broker"] == "ok"
+    MEASURED[f"/healthz, database {database}: answered 503 in"] = f"{took * 1000:.0f} ms"
