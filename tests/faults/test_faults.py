@@ -19,7 +19,8 @@ from django.utils import timezone
 from agencies.models import Role
 from consent import access_log
 from core import runs
-from core.models import OutboxMessage, ScheduledRun
+from core.mail import SEND_EMAIL
+from core.models import OutboxMessage, ScheduledRun, SentEmail
 from core.outbox import outbox_enqueue
 from duplicates.models import DuplicateFlag
 from journeys.models import Assessment, Contact, question_ids_text
@@ -357,3 +358,29 @@ def test_healthz_is_a_fast_503_naming_the_database_when_it_does_not_answer(
     assert response.json()["database"] == answer
     assert response.json()["broker"] == "ok"
     MEASURED[f"/healthz, database {database}: answered 503 in"] = f"{took * 1000:.0f} ms"
+
+
+def test_an_email_asked_for_while_redis_is_down_is_sent_once_it_returns(client, worker, redis_up):
+    redis = redis_up
+    agency = AgencyFactory()
+    staff = staff_user(agency)
+    staff.email = "records@example.invalid"
+    staff.save()
+    citizen = UserFactory(username="sam@example.invalid")
+    PersonFactory(user=citizen, registered_by=agency)
+    redis.stop()
+    client.force_login(citizen)
+    asked = client.post(
+        reverse("portal:correction_new"), {"field": "family_name", "requested_value": "Okafor-Reid"}
+    )
+    assert asked.status_code == 302
+    email = OutboxMessage.objects.get(task_name=SEND_EMAIL)
+    assert not SentEmail.objects.exists()
+
+    redis.start()
+    wait_until(
+        lambda: SentEmail.objects.filter(task_id=email.task_id).exists(),
+        within=40,
+        what="the email sent once Redis is back",
+    )
+    assert SentEmail.objects.count() == 1
