@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django_otp.models import Device
@@ -16,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent import policy
 from core.events import record_event
+from core.mail import email_queue
 
 APP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -121,7 +121,7 @@ def two_step_reset(*, actor, username: str, reason: str):
     with transaction.atomic(durable=True):
         removed = _delete_devices(account)
         record_event(actor=actor, verb="two_step.reset", obj=account, reason=reason, devices=removed)
-        transaction.on_commit(lambda: _tell_reset(account.pk))
+        _tell_reset(account.pk)
     return account
 
 
@@ -129,7 +129,7 @@ def _tell_reset(user_id: int) -> None:
     account = get_user_model().objects.filter(pk=user_id).first()
     if account is None or not account.email:
         return
-    send_mail(
+    email_queue(
         subject="Your Joined Up two-step sign-in was reset",
         message=(
             f"Hello {account.get_full_name() or account.username},\n\n"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -22,6 +21,7 @@ from agencies.models import Agency, StaffMembership
 from consent import policy
 from core import limits
 from core.events import record_event
+from core.mail import email_queue
 from journeys.models import Contact, Family, Person
 
 from .models import Concern, ConcernStatus, ConcernVia
@@ -69,7 +69,7 @@ def _notify_managers(concern_id: int) -> None:
     if not emails:
         return
     # Only that a concern exists and where to read it: case details stay behind the sign-in.
-    send_mail(
+    email_queue(
         subject=f"A concern has been raised about {concern.about_agency.name}",
         message=(
             f"A concern about {concern.about_agency.name} has been raised on Joined Up "
@@ -135,7 +135,7 @@ def concern_raise(
             text=text,
         )
         record_event(actor=actor, verb="concern.raised", obj=concern, agency=about_agency.pk, via=raised_via)
-        transaction.on_commit(lambda: _notify_managers(concern.pk))
+        _notify_managers(concern.pk)
     return concern
 
 

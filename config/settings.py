@@ -192,6 +192,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds the mail server may take to answer: emails are sent by a task (core.mail), which
+# retries a server that is away, so nothing waits on it for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Joined Up <no-reply@joinedup.invalid>")
 
 # Celery: eager in-process unless a broker is configured. No request waits on the broker:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
 from core.events import record_event
+from core.mail import email_queue
 
 from .models import AccessLog, AccessLogHead
 
@@ -227,7 +227,7 @@ def anchor_head() -> Anchor | None:
     recipients = settings.ACCESS_LOG_ANCHOR_EMAILS
     record_event(actor=None, verb="access_log.anchored", obj=newest, emailed=len(recipients))
     if recipients:
-        send_mail(
+        email_queue(
             f"Joined Up access log anchor, entry {anchor.entry}",
             "The access log's head, signed. Keep this email: `manage.py verify_access_log "
             "--anchors FILE` checks the log against a file of these lines.\n\n" + anchor.line() + "\n",

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.utils import timezone
 from agencies.models import Agency, StaffMembership
 from core import dates
 from core.events import record_event
+from core.mail import email_queue
 from journeys.knowledge import agency_knows_note
 from journeys.models import Person, Sensitivity
 
@@ -220,7 +220,7 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             shown=f"Opened emergency access for up to {hours} hours (no records shown yet)",
             bases=[policy.Basis(BasisKind.BREAK_GLASS, glass.pk)],
         )
-        transaction.on_commit(lambda: _email_reviewers(glass.pk))
+        _email_reviewers(glass.pk)
     return glass
 
 
@@ -263,7 +263,7 @@ def _email_reviewers(glass_id: int) -> None:
     if not recipients:
         return
     who = glass.user.get_full_name() or glass.user.get_username()
-    send_mail(
+    email_queue(
         subject=f"Emergency access {glass.pk} needs your review",
         message=(
             f"{who} of {glass.agency.name} opened emergency access to one person's joined-up record "
@@ -344,7 +344,7 @@ def grant_notices_send(due, *, notice_model, to, verb: str, send, now: datetime)
             if not created:
                 continue
             record_event(actor=None, verb=verb, obj=notice, grant=grant.pk)
-            transaction.on_commit(lambda grant_id=grant.pk: send(grant_id))
+            send(grant.pk)
         sent += 1
     return sent
 
@@ -352,7 +352,7 @@ def grant_notices_send(due, *, notice_model, to, verb: str, send, now: datetime)
 def _send_lapse_notice(grant_id: int) -> None:
     grant = ConsentGrant.objects.select_related("agency", "subject", "lapse_notice").get(pk=grant_id)
     person = grant.subject
-    send_mail(
+    email_queue(
         subject=f"Your parent's consent for {grant.agency.name} has ended",
         message=(
             f"Hello {person.preferred_name or person.given_name},\n\n"

@@ -55,6 +55,20 @@ class OutboxMessage(models.Model):
         return f"{self.task_name} {self.task_id}"
 
 
+class SentEmail(models.Model):
+    """That the email of a `core.send_email` task went to the mail server, so a task delivered
+    twice (a worker lost after sending, before acknowledging) sends it once."""
+
+    task_id = models.UUIDField(unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at"], name="sent_email_at")]
+
+    def __str__(self):
+        return f"email {self.task_id}"
+
+
 class ScheduledRun(models.Model):
     """One run of a long or scheduled task: when it started and finished, and what it did, so
     a missed or dead run is seen (and caught up) without asking the broker."""
@@ -63,6 +77,10 @@ class ScheduledRun(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set when the run stopped on an error (a lock it gave up on, a database away), or was given
+    # up; a run neither finished nor failed is running, or died with its worker.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -16,11 +16,30 @@ MOST_STARTS = 3
 
 
 def run_started(*, task_name: str, task_id: str = "") -> ScheduledRun | None:
-    """Record that a run starts; None when this task id already started MOST_STARTS times
-    without finishing (each worker it ran on died), so it is not redelivered for ever."""
-    if task_id and ScheduledRun.objects.filter(task_name=task_name, task_id=task_id).count() >= MOST_STARTS:
-        return None
+    """Record that a run starts; None when this task id already started MOST_STARTS times and
+    neither finished nor failed (each worker it ran on died), recorded as given up, so it is not
+    redelivered for ever. A try that failed on an error and is retried does not count."""
+    if task_id:
+        died = ScheduledRun.objects.filter(
+            task_name=task_name, task_id=task_id, finished_at__isnull=True, failed_at__isnull=True
+        )
+        if died.count() >= MOST_STARTS:
+            ScheduledRun.objects.create(
+                task_name=task_name,
+                task_id=task_id,
+                failed_at=timezone.now(),
+                error=f"Given up: its worker died in each of {MOST_STARTS} tries.",
+            )
+            return None
     return ScheduledRun.objects.create(task_name=task_name, task_id=task_id)
+
+
+def run_failed(*, run: ScheduledRun, error: str, retrying: bool) -> None:
+    """Record that a run stopped on an error; `retrying` when the task will try again."""
+    run.failed_at = timezone.now()
+    run.error = error[:500]
+    run.summary = {**run.summary, "retrying": retrying}
+    run.save(update_fields=["failed_at", "error", "summary"])
 
 
 def run_progress(*, run: ScheduledRun, done: int, total: int) -> None:

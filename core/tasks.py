@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from . import outbox, runs
+from . import mail, outbox, runs
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +31,26 @@ TASK_DEFAULTS = {
 def relay_outbox() -> int:
     """Often (Celery beat): send the work the broker could not take when it was asked."""
     sent = outbox.outbox_sweep()
+    mail.sent_emails_forget()
     if sent:
         logger.info("Sent %s queued tasks from the outbox.", sent)
     return sent
+
+
+@shared_task(
+    bind=True,
+    name=mail.SEND_EMAIL,
+    **{**TASK_DEFAULTS, "autoretry_for": TRANSIENT + mail.MAIL_ERRORS, "max_retries": 10},
+)
+def send_email(self, *, subject: str, message: str, from_email: str, recipient_list: list[str]) -> bool:
+    """Send one email queued by core.mail.email_queue; once, however often it is delivered."""
+    return mail.email_send(
+        task_id=self.request.id,
+        subject=subject,
+        message=message,
+        from_email=from_email,
+        recipient_list=recipient_list,
+    )
 
 
 @shared_task(name="core.catch_up_scheduled_runs", **TASK_DEFAULTS)

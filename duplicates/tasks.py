@@ -10,7 +10,7 @@ from django.conf import settings
 
 from core import runs
 from core.outbox import outbox_enqueue
-from core.tasks import TASK_DEFAULTS
+from core.tasks import TASK_DEFAULTS, TRANSIENT
 
 from . import services as duplicate_services
 
@@ -40,7 +40,8 @@ def rescan_duplicates(self, chunk_size: int = duplicate_services.RESCAN_CHUNK) -
     """Rescan every person's assessments in chunks, recording the run and its progress in the
     database (the progress page, the managers' dashboard and the catch-up read it there, so
     nothing waits on a result backend).
-    A rescan that keeps killing its worker is given up after a few deliveries."""
+    A rescan held up (a lock it gave up on, the database away) is recorded as failed and
+    retried; one that keeps killing its worker is given up after a few deliveries."""
     run = runs.run_started(task_name=RESCAN, task_id=self.request.id or "")
     if run is None:
         logger.error("Rescan %s was delivered too often without finishing; giving it up.", self.request.id)
@@ -49,7 +50,11 @@ def rescan_duplicates(self, chunk_size: int = duplicate_services.RESCAN_CHUNK) -
     def progress(done: int, total: int) -> None:
         runs.run_progress(run=run, done=done, total=total)
 
-    summary = duplicate_services.duplicates_rescan(chunk_size=chunk_size, on_progress=progress)
+    try:
+        summary = duplicate_services.duplicates_rescan(chunk_size=chunk_size, on_progress=progress)
+    except TRANSIENT as exc:
+        runs.run_failed(run=run, error=str(exc), retrying=self.request.retries < self.max_retries)
+        raise  # retried with backoff (TASK_DEFAULTS)
     runs.run_finished(run=run, summary=summary)
     return summary
 

@@ -266,11 +266,14 @@ def rescan_start(request):
 
 def _progress(task_id: str) -> dict:
     """The rescan's state from its run record: waiting (not started: the queue may be down),
-    in progress, finished, or given up (started longer ago than its time limit)."""
+    in progress, finished, held up and about to try again, or given up (it failed for good, or
+    started longer ago than its time limit)."""
     context = {"task_id": task_id, "state": "PENDING", "done": None, "total": None, "summary": None}
     run = runs.run_by_task_id(task_name=tasks.RESCAN, task_id=task_id)
     if run is not None and run.finished_at is not None:
         context.update(state="SUCCESS", summary=run.summary)
+    elif run is not None and run.failed_at is not None:
+        context["state"] = "RETRY" if run.summary.get("retrying") else "FAILURE"
     elif run is not None and timezone.now() - run.started_at > timedelta(seconds=settings.RESCAN_TIME_LIMIT):
         context["state"] = "FAILURE"
     elif run is not None:

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -39,6 +38,7 @@ from consent.services import (
 )
 from core import dates
 from core.events import record_event
+from core.mail import email_queue
 from core.outbox import outbox_enqueue
 from journeys.models import Contact, Person
 
@@ -170,9 +170,9 @@ def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation,
         )
         record_event(actor=actor, verb="invitation.sent", obj=invitation, person=person.pk, channel=channel)
         if token:
-            transaction.on_commit(lambda: _send_invitation(invitation.pk, token))
+            _send_invitation(invitation.pk, token)
         else:
-            transaction.on_commit(lambda: _ask_to_confirm(invitation.pk))
+            _ask_to_confirm(invitation.pk)
     return invitation, code
 
 
@@ -187,7 +187,7 @@ def _ask_to_confirm(invitation_id: int) -> None:
     if not recipients:
         return
     who = invitation.invited_by.get_full_name() or invitation.invited_by.get_username()
-    send_mail(
+    email_queue(
         subject=f"A one-time portal code (I{invitation.pk}) needs your confirmation",
         message=(
             f"{who} of {invitation.agency.name} gave a person a one-time code to open a Joined Up "
@@ -243,7 +243,7 @@ def _send_invitation(invitation_id: int, token: str) -> None:
             f"It works once, until {until:%-d %B %Y}. Your username: {invitation.username}",
         )
         return
-    send_mail(
+    email_queue(
         subject="You are invited to see your Joined Up record",
         message=(
             f"Hello {invitation.person.preferred_name or invitation.person.given_name},\n\n"
@@ -366,8 +366,8 @@ def invitation_accept(*, token: str, password: str, by=None):
                 person=person.pk,
                 children=children,
             )
-        transaction.on_commit(lambda: _tell_account_made(person.pk))
-        transaction.on_commit(lambda: _tell_other_holders(person.pk, children))
+        _tell_account_made(person.pk)
+        _tell_other_holders(person.pk, children)
     return user
 
 
@@ -384,7 +384,7 @@ def _tell_account_made(person_id: int) -> None:
         f"{person.user.username}. If this was not you, tell {who} at once."
     )
     if person.email:
-        send_mail(
+        email_queue(
             subject="A Joined Up account was made for you",
             message=f"Hello {person.preferred_name or person.given_name},\n\n{text}\n\n"
             f"Sign in: {_link(reverse('login'))}",
@@ -394,7 +394,7 @@ def _tell_account_made(person_id: int) -> None:
     elif person.phone:
         send_sms(phone=person.phone, text=f"Joined Up: {text}")
     elif recipients := _governance_emails():
-        send_mail(
+        email_queue(
             subject=f"A portal account was made for a person with no contact details (P{person.pk})",
             message=(
                 f"A Joined Up portal account was made on {made:%-d %B %Y at %H:%M} for person P{person.pk}, "
@@ -426,7 +426,7 @@ def _tell_other_holders(person_id: int, children: list[int]) -> None:
             "online. If this is wrong, tell the agency that works with your family at once."
         )
         if holder.email:
-            send_mail(
+            email_queue(
                 subject="Someone else can now see your child's Joined Up record",
                 message=f"Hello {holder.preferred_name or holder.given_name},\n\n{text}",
                 from_email=settings.DEFAULT_FROM_EMAIL,
@@ -561,7 +561,7 @@ def correction_request(
                 requested_at=timezone.now(),
             )
             record_event(actor=actor, verb="correction.requested", obj=correction, field=field)
-            transaction.on_commit(lambda: _email_agency_staff(correction.pk))
+            _email_agency_staff(correction.pk)
     except IntegrityError:
         raise ValidationError(
             {"field": "You have already asked for this to be corrected. Wait for the answer."}
@@ -580,7 +580,7 @@ def _email_agency_staff(correction_id: int) -> None:
         .values_list("email", flat=True)
     )
     if emails:
-        send_mail(
+        email_queue(
             subject="A person has asked for their details to be corrected",
             message=(
                 f"Someone your agency recorded has asked for a correction (reference R{correction.pk}).\n\n"
@@ -630,7 +630,7 @@ def correction_decide(
         correction.decision_reason = reason
         correction.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
         record_event(actor=actor, verb=f"correction.{correction.status}", obj=correction)
-        transaction.on_commit(lambda: _email_person_decision(correction.pk))
+        _email_person_decision(correction.pk)
     return correction
 
 
@@ -639,7 +639,7 @@ def _email_person_decision(correction_id: int) -> None:
     if correction is None or not correction.person.email:
         return
     answer = "accepted" if correction.status == CorrectionStatus.ACCEPTED else "declined"
-    send_mail(
+    email_queue(
         subject=f"Your request to correct your details was {answer}",
         message=(
             f"{correction.agency.name} has {answer} your request to change your "
@@ -723,7 +723,7 @@ def _send_reminder(grant_id: int) -> None:
     grant = ConsentGrant.objects.select_related("agency", "subject", "given_by", "reminder").get(pk=grant_id)
     whose = "your" if grant.given_by_id == grant.subject_id else f"{grant.subject.given_name}'s"
     ends = timezone.localtime(grant.expires_at)
-    send_mail(
+    email_queue(
         subject=f"{grant.agency.name} will stop seeing {whose} record on {ends:%-d %B %Y}",
         message=(
             f"Hello {grant.given_by.preferred_name or grant.given_by.given_name},\n\n"

@@ -1,11 +1,12 @@
 """Text messages to people who gave only a phone number. They go to the SMS provider's email
-gateway (SMS_EMAIL_DOMAIN) on the same mail path as every email, so they are sent after the
-transaction commits, like emails, and tests read them from the same outbox."""
+gateway (SMS_EMAIL_DOMAIN) on the same mail path as every email (core.mail: queued in the
+caller's transaction, sent by a task), and tests read them from the same mail outbox."""
 
 import re
 
 from django.conf import settings
-from django.core.mail import send_mail
+
+from core.mail import email_queue
 
 
 def sms_address(phone: str) -> str:
@@ -17,7 +18,7 @@ def sms_address(phone: str) -> str:
 
 
 def send_sms(*, phone: str, text: str) -> None:
-    send_mail(
+    email_queue(
         subject="",
         message=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

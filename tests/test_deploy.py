@@ -3,10 +3,13 @@ no warnings: both as a fresh process would see them, from the environment alone.
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -144,3 +147,19 @@ def test_production_refuses_to_start_without_the_access_log_key():
     )
     assert done.returncode != 0
     assert "ACCESS_LOG_KEY" in done.stderr
+
+
+def _seconds(period: str) -> int:
+    """A compose duration such as 31m, 1h30m or 35s."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    return sum(int(n) * units[unit] for n, unit in re.findall(r"(\d+)([hms])", period))
+
+
+def test_the_worker_is_given_longer_to_stop_than_its_longest_task_may_run():
+    """Issue 14: a deployment stopping the worker does not kill a rescan it would have finished."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    longest = max(task.time_limit or app.conf.task_time_limit for task in app.tasks.values())
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert _seconds(services["worker"]["stop_grace_period"]) > longest

@@ -33,9 +33,12 @@ def _delete_newest_and_move_the_head_back():
     _tamper("UPDATE consent_accessloghead SET last_hash = %s WHERE id = 1", [before.hash])
 
 
-def test_the_command_appends_a_signed_anchor_and_emails_information_governance(anchors):
+def test_the_command_appends_a_signed_anchor_and_emails_information_governance(
+    anchors, django_capture_on_commit_callbacks
+):
     entries = _log(2)
-    call_command("anchor_access_log")
+    with django_capture_on_commit_callbacks(execute=True):  # the email is sent once committed
+        call_command("anchor_access_log")
     (line,) = anchors.read_text().splitlines()
     anchor = json.loads(line)
     assert (anchor["entry"], anchor["hash"]) == (entries[-1].pk, entries[-1].hash)
@@ -91,9 +94,10 @@ def test_a_forged_anchor_is_refused(anchors):
         call_command("verify_access_log", "--anchors")
 
 
-def test_the_anchors_of_the_emails_can_be_checked_from_a_file(tmp_path):
+def test_the_anchors_of_the_emails_can_be_checked_from_a_file(tmp_path, django_capture_on_commit_callbacks):
     _log(2)
-    access_log.anchor_head()
+    with django_capture_on_commit_callbacks(execute=True):
+        access_log.anchor_head()
     saved = tmp_path / "from-email.jsonl"
     saved.write_text(mail.outbox[0].body.splitlines()[-1] + "\n")
     call_command("verify_access_log", "--anchors", str(saved))

@@ -157,6 +157,18 @@ class Worker:
 
         wait_until(lambda: app.control.ping(timeout=0.5), within=30, what="the worker answering")
 
+    def kill_pool(self) -> None:
+        """Kill the pool's processes, not the worker: the worker sees its task's process lost
+        and starts new ones."""
+        pid = self.process.pid
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            os.kill(int(child), signal.SIGKILL)
+
+    def queued(self) -> int:
+        """Tasks waiting on the broker or delivered and not yet acknowledged."""
+        broker = redis_client.Redis(port=PORT, socket_timeout=1)
+        return broker.llen("celery") + broker.hlen("unacked")
+
     def kill(self) -> None:
         if self.process is not None:
             os.killpg(self.process.pid, signal.SIGKILL)

@@ -4,19 +4,23 @@ about as fast as with Redis up), never as absolute speed."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Role
 from consent import access_log
-from core.models import OutboxMessage, ScheduledRun
+from core import runs
+from core.mail import SEND_EMAIL
+from core.models import OutboxMessage, ScheduledRun, SentEmail
 from core.outbox import outbox_enqueue
 from duplicates.models import DuplicateFlag
 from journeys.models import Assessment, Contact, question_ids_text
@@ -203,12 +207,11 @@ def test_an_export_and_a_rescan_asked_for_while_redis_is_down_run_when_it_return
     assert "Rescan finished" in client.get(rescan["Location"]).content.decode()
 
 
-def test_a_worker_killed_mid_rescan_is_redelivered_and_no_flag_is_lost(worker, redis_up):
-    kind = AssessmentTypeFactory(questions=[QuestionFactory(code=f"k_{i}") for i in range(6)])
+def _assessed_twice(people: int, prefix: str) -> None:
+    """People each assessed twice a month apart: a rescan flags one pair each."""
+    kind = AssessmentTypeFactory(questions=[QuestionFactory(code=f"{prefix}_{i}") for i in range(6)])
     ids = question_ids_text((q.pk, False) for q in kind.questions.all())
-    people = 150
-    persons = [PersonFactory() for _ in range(people)]
-    for person in persons:
+    for person in [PersonFactory() for _ in range(people)]:
         for days in (40, 10):
             AssessmentFactory(
                 assessment_type=kind,
@@ -216,6 +219,11 @@ def test_a_worker_killed_mid_rescan_is_redelivered_and_no_flag_is_lost(worker, r
                 completed_at=timezone.now() - timedelta(days=days),
                 question_ids=ids,
             )
+
+
+def test_a_worker_killed_mid_rescan_is_redelivered_and_no_flag_is_lost(worker, redis_up):
+    people = 150
+    _assessed_twice(people, "k")
     outbox_enqueue(task_name=RESCAN, kwargs={"chunk_size": 1})
     wait_until(
         lambda: ScheduledRun.objects.filter(task_name=RESCAN, summary__done__gte=20).exists(),
@@ -293,3 +301,86 @@ def test_database_connections_cut_during_writes_never_answer_500_for_a_saved_wri
     MEASURED["database cut: writes answered 500 (none saved), of"] = (
         f"{sum(status == 500 for status in answers.values())} of {len(answers)}, {sum(cut)} connections cut"
     )
+
+
+def test_a_rescan_that_kills_its_worker_each_time_is_given_up_not_delivered_for_ever(worker, redis_up):
+    """The pool process running the rescan dies each time (as the kernel's out-of-memory killer
+    would kill it): the task is handed back at once, and given up after MOST_STARTS tries."""
+    _assessed_twice(150, "d")
+    task_id = str(outbox_enqueue(task_name=RESCAN, kwargs={"chunk_size": 1}).task_id)
+    tries = ScheduledRun.objects.filter(task_name=RESCAN, task_id=task_id)
+    for started in range(1, runs.MOST_STARTS + 1):
+        wait_until(
+            lambda started=started: tries.filter(summary__done__gte=5).count() == started,
+            within=30,
+            step=0.02,
+            what=f"try {started} getting under way",
+        )
+        worker.kill_pool()
+    wait_until(lambda: tries.filter(failed_at__isnull=False).exists(), within=30, what="the rescan given up")
+    time.sleep(2)  # time enough for another delivery, were there one
+    assert tries.count() == runs.MOST_STARTS + 1
+    assert not tries.filter(finished_at__isnull=False).exists()
+    assert worker.queued() == 0
+    MEASURED["rescan killing its worker each time: tries before it was given up"] = str(runs.MOST_STARTS)
+
+
+@contextmanager
+def database_at(port: int):
+    """New connections (the live server's, the health probe's) go to this port; the test's own
+    connection stays where it is."""
+    kept = connections.settings[DEFAULT_DB_ALIAS]
+    connections.settings[DEFAULT_DB_ALIAS] = {**kept, "HOST": "127.0.0.1", "PORT": str(port)}
+    try:
+        yield
+    finally:
+        connections.settings[DEFAULT_DB_ALIAS] = kept
+
+
+@pytest.mark.parametrize(
+    ("database", "answer"), [("hung", "timed out"), ("refusing", "unavailable")], ids=["hung", "refusing"]
+)
+def test_healthz_is_a_fast_503_naming_the_database_when_it_does_not_answer(
+    live_server, redis_up, database, answer
+):
+    """A hung database (a stopped server: the kernel still accepts the connection, nothing
+    answers) and one that refuses: /healthz answers a 503 naming it within 2 s."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        if database == "hung":
+            listener.listen(16)
+        with database_at(listener.getsockname()[1]):
+            started = time.monotonic()
+            response = requests.get(live_server.url + "/healthz", timeout=30)
+            took = time.monotonic() - started
+    assert took < 2, took
+    assert response.status_code == 503
+    assert response.json()["database"] == answer
+    assert response.json()["broker"] == "ok"
+    MEASURED[f"/healthz, database {database}: answered 503 in"] = f"{took * 1000:.0f} ms"
+
+
+def test_an_email_asked_for_while_redis_is_down_is_sent_once_it_returns(client, worker, redis_up):
+    redis = redis_up
+    agency = AgencyFactory()
+    staff = staff_user(agency)
+    staff.email = "records@example.invalid"
+    staff.save()
+    citizen = UserFactory(username="sam@example.invalid")
+    PersonFactory(user=citizen, registered_by=agency)
+    redis.stop()
+    client.force_login(citizen)
+    asked = client.post(
+        reverse("portal:correction_new"), {"field": "family_name", "requested_value": "Okafor-Reid"}
+    )
+    assert asked.status_code == 302
+    email = OutboxMessage.objects.get(task_name=SEND_EMAIL)
+    assert not SentEmail.objects.exists()
+
+    redis.start()
+    wait_until(
+        lambda: SentEmail.objects.filter(task_id=email.task_id).exists(),
+        within=40,
+        what="the email sent once Redis is back",
+    )
+    assert SentEmail.objects.count() == 1
