@@ -2,7 +2,9 @@
 through the outbox: a `core.send_email` task written in the caller's transaction. So a request
 never waits on the mail server, an email of a write rolled back is never sent, and one written
 while the broker is down is sent when it returns. The task retries a mail server that is away,
-with backoff, and sends each email once however often it is delivered."""
+with backoff, and sends each email once however often it is delivered. Once sent, the outbox
+row keeps no word of it: an invitation's link or a person's address is not kept for the week the
+outbox keeps its rows."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from .models import SentEmail
+from .models import OutboxMessage, SentEmail
 from .outbox import KEEP_SENT, outbox_enqueue
 
 SEND_EMAIL = "core.send_email"
@@ -45,7 +47,12 @@ def email_send(
         _, first = SentEmail.objects.get_or_create(task_id=task_id)
         if first:
             send_mail(subject, message, from_email, recipient_list)
+            OutboxMessage.objects.filter(task_id=task_id).update(kwargs=_SENT)
     return first
+
+
+# What a sent email's outbox row keeps: the arguments' names, none of their content.
+_SENT = {"subject": "", "message": "", "from_email": "", "recipient_list": []}
 
 
 def sent_emails_forget() -> None:

@@ -58,6 +58,9 @@ def test_an_email_written_while_redis_is_down_is_sent_once_the_relay_runs(
     assert "asked for their details to be corrected" in mail.outbox[0].subject
     # Delivered again (a worker lost before acknowledging it): not sent twice.
     assert send_email.apply(task_id=str(waiting.task_id), kwargs=waiting.kwargs).get() is False
+    # The outbox keeps no word of a sent email: not the link, not the address.
+    waiting.refresh_from_db()
+    assert staff_email not in str(waiting.kwargs) and "corrected" not in str(waiting.kwargs)
     assert outbox.outbox_sweep() == 0
     assert len(mail.outbox) == 1
 
