@@ -21,9 +21,9 @@ from django.utils import timezone
 from agencies.models import Agency, StaffMembership
 from consent import policy
 from core import limits
-from core.events import record_event
 from journeys.models import Contact, Family, Person
 
+from . import events
 from .models import Concern, ConcernStatus, ConcernVia
 
 OPEN_STATUSES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
@@ -134,7 +134,7 @@ def concern_raise(
             raised_via=raised_via,
             text=text,
         )
-        record_event(actor=actor, verb="concern.raised", obj=concern, agency=about_agency.pk, via=raised_via)
+        events.concern_raised(actor=actor, concern=concern)
         transaction.on_commit(lambda: _notify_managers(concern.pk))
     return concern
 
@@ -153,7 +153,7 @@ def concern_acknowledge(*, concern: Concern, actor) -> Concern:
             raise ValidationError({"concern": "This concern has already been acknowledged."})
         concern.status = ConcernStatus.ACKNOWLEDGED
         concern.save(update_fields=["status", "updated_at"])
-        record_event(actor=actor, verb="concern.acknowledged", obj=concern)
+        events.concern_acknowledged(actor=actor, concern=concern)
     return concern
 
 
@@ -173,7 +173,7 @@ def concern_respond(*, concern: Concern, response: str, actor) -> Concern:
         concern.responded_by = actor
         concern.responded_at = timezone.now()
         concern.save(update_fields=["status", "response", "responded_by", "responded_at", "updated_at"])
-        record_event(actor=actor, verb="concern.responded", obj=concern)
+        events.concern_responded(actor=actor, concern=concern)
     return concern
 
 
@@ -188,7 +188,7 @@ def concern_close(*, concern: Concern, actor) -> Concern:
             raise ValidationError({"concern": "This concern is already closed."})
         locked.status = ConcernStatus.CLOSED
         locked.save(update_fields=["status", "updated_at"])
-        record_event(actor=actor, verb="concern.closed", obj=locked)
+        events.concern_closed(actor=actor, concern=locked)
     return locked
 
 

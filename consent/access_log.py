@@ -20,8 +20,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.events import record_event
-
+from . import events
 from .models import AccessLog, AccessLogHead
 
 if TYPE_CHECKING:
@@ -225,7 +224,7 @@ def anchor_head() -> Anchor | None:
     with path.open("a", encoding="utf-8") as file:
         file.write(anchor.line() + "\n")
     recipients = settings.ACCESS_LOG_ANCHOR_EMAILS
-    record_event(actor=None, verb="access_log.anchored", obj=newest, emailed=len(recipients))
+    events.access_log_anchored(newest=newest, emailed=len(recipients))
     if recipients:
         send_mail(
             f"Joined Up access log anchor, entry {anchor.entry}",

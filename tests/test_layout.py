@@ -50,7 +50,7 @@ class Edge:
         return self.source.split("/")[0], self.target.split(".")[0]
 
 
-def _modules():
+def modules():
     for app in sorted(APPS):
         for path in sorted((ROOT / app).rglob("*.py")):
             if "migrations" not in path.parts:
@@ -82,7 +82,7 @@ def _module(dotted: str) -> str:
 
 
 def edges() -> list[Edge]:
-    return [edge for module in _modules() for edge in _imports(module) if edge.apps[0] != edge.apps[1]]
+    return [edge for module in modules() for edge in _imports(module) if edge.apps[0] != edge.apps[1]]
 
 
 def problem(edge: Edge) -> str | None:
