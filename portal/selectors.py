@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, Role, Sector
-from concerns.services import concerns_for_person
+from concerns.selectors import concerns_for_person
 from consent import access_log, policy
 from consent import selectors as consent_selectors
 from consent.models import AccessLog, BasisKind, BreakGlass, Category, ConsentGrant, ReviewStatus
