@@ -610,9 +610,10 @@ def correction_decide(
         correction.decided_at = timezone.now()
         correction.decision_reason = reason
         correction.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        (events.correction_accepted if accept else events.correction_declined)(
-            actor=actor, correction=correction
-        )
+        if accept:
+            events.correction_accepted(actor=actor, correction=correction)
+        else:
+            events.correction_declined(actor=actor, correction=correction)
         transaction.on_commit(lambda: _email_person_decision(correction.pk))
     return correction
 
