@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, ContactType, StaffMembership
-from concerns.services import concerns_for_family, open_concerns_for_caseload
+from concerns.selectors import concerns_for_family, open_concerns_for_caseload
 from consent import access_log
 from consent.models import BasisKind, Category
 from consent.policy import (
@@ -316,7 +316,7 @@ class Journey:
     assessments: list[Assessment]
     flags: list  # duplicate flags, from duplicates.selectors.flags_among
     conferences: list[CaseConference]
-    concerns: list  # from concerns.services.concerns_for_family
+    concerns: list  # from concerns.selectors.concerns_for_family
     svg: str
     lanes: list[dict]
     cost: costs.JourneyCost

@@ -13,10 +13,10 @@ from django.utils import timezone
 from agencies.models import Agency, ContactType, StaffMembership
 from consent import policy
 from core import dates, limits
-from core.events import record_event
 from journeys import services as journey_services
 from journeys.models import Channel, Contact, DemandType, Family, Person, RecordedVia
 
+from . import events
 from .models import Assignment, CaseConference, ConferenceAction, ConferenceAttendee
 
 # Who may do what --------------------------------------------------------------------------
@@ -63,9 +63,7 @@ def assignment_start(
             assignment = Assignment.objects.create(
                 advocate=advocate, family=family, started=started, lead=lead
             )
-            record_event(
-                actor=actor, verb="assignment.started", obj=assignment, advocate=advocate.pk, family=family.pk
-            )
+            events.assignment_started(actor=actor, assignment=assignment)
     except IntegrityError as exc:  # a concurrent assignment won the race
         raise ValidationError({"family": "The family was assigned at the same moment; check again."}) from exc
     return assignment
@@ -83,7 +81,7 @@ def assignment_end(*, assignment: Assignment, actor, reason: str = "") -> Assign
         # that has not started yet simply ends on the day it would have started.
         assignment.ended = max(today, assignment.started)
         assignment.save(update_fields=["ended"])
-        record_event(actor=actor, verb="assignment.ended", obj=assignment, reason=reason)
+        events.assignment_ended(actor=actor, assignment=assignment, reason=reason)
     return assignment
 
 
@@ -208,7 +206,7 @@ def conference_record(
             ConferenceAttendee(conference=conference, agency=a, name=(name or "").strip()[:200])
             for a, name in agency_attendees
         )
-        record_event(actor=actor, verb="conference.recorded", obj=conference, family=family.pk)
+        events.conference_recorded(actor=actor, conference=conference)
     return conference
 
 
@@ -220,7 +218,7 @@ def conference_record_outcome(*, conference: CaseConference, outcome: str, actor
     with transaction.atomic():
         conference.outcome = outcome
         conference.save(update_fields=["outcome", "updated_at"])
-        record_event(actor=actor, verb="conference.outcome_recorded", obj=conference)
+        events.conference_outcome_recorded(actor=actor, conference=conference)
     return conference
 
 
@@ -255,7 +253,7 @@ def action_add(
             owner_person=owner_person,
             due=due,
         )
-        record_event(actor=actor, verb="conference.action_added", obj=action, conference=conference.pk)
+        events.conference_action_added(actor=actor, action=action)
     return action
 
 
@@ -268,5 +266,5 @@ def action_complete(*, action: ConferenceAction, actor) -> ConferenceAction:
         action.completed_at = timezone.now()
         action.completed_by = actor
         action.save(update_fields=["completed_at", "completed_by"])
-        record_event(actor=actor, verb="conference.action_completed", obj=action)
+        events.conference_action_completed(actor=actor, action=action)
     return action

@@ -16,8 +16,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from consent import policy
-from core.events import record_event
 
+from . import events
 from .models import ApiClient, ApiScope
 from .two_step_services import two_step_check
 
@@ -60,7 +60,7 @@ def api_client_create(*, actor, name: str, scopes: list[str]) -> tuple[ApiClient
             agency_id=agency_id, name=name, scopes=sorted(set(scopes)), user=identity, created_by=actor
         )
         token = _issue_client_token(client)
-        record_event(actor=actor, verb="api_client.created", obj=client, name=name, scopes=client.scopes)
+        events.api_client_created(actor=actor, client=client)
     return client, token
 
 
@@ -71,7 +71,7 @@ def api_client_new_token(*, actor, client: ApiClient) -> str:
     with transaction.atomic():
         AuthToken.objects.filter(user=client.user).delete()
         token = _issue_client_token(client)
-        record_event(actor=actor, verb="api_client.token_replaced", obj=client)
+        events.api_client_token_replaced(actor=actor, client=client)
     return token
 
 
@@ -87,7 +87,7 @@ def api_client_revoke(*, actor, client: ApiClient) -> ApiClient:
         client.save(update_fields=["revoked_at", "revoked_by"])
         AuthToken.objects.filter(user=client.user).delete()
         get_user_model().objects.filter(pk=client.user_id).update(is_active=False)
-        record_event(actor=actor, verb="api_client.revoked", obj=client)
+        events.api_client_revoked(actor=actor, client=client)
     return client
 
 
@@ -109,7 +109,7 @@ def personal_token_issue(*, user, otp: str = "") -> str:
         two_step_check(user=user, code=otp, field="otp")
     with transaction.atomic():
         _, token = AuthToken.objects.create(user=user)
-        record_event(actor=user, verb="token.issued", obj=user)
+        events.token_issued(user=user)
     return token
 
 
@@ -118,5 +118,5 @@ def tokens_revoke_all(*, user, reason: str) -> int:
     with transaction.atomic():
         count, _ = AuthToken.objects.filter(user=user).delete()
         if count:
-            record_event(actor=None, verb="token.revoked_all", obj=user, reason=reason, count=count)
+            events.token_revoked_all(user=user, reason=reason, count=count)
     return count

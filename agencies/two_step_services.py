@@ -14,8 +14,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent import policy
-from core.events import record_event
 from core.mail import email_queue
+
+from . import events
 
 APP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -66,7 +67,7 @@ def two_step_set_up(*, user, code: str) -> tuple[TOTPDevice, list[str]]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
-        record_event(actor=user, verb="two_step.set_up", obj=user)
+        events.two_step_set_up(user=user)
     return device, codes
 
 
@@ -82,7 +83,7 @@ def two_step_check(*, user, code: str, field: str = "code") -> Device:
             throttled = throttled or not allowed
             if device.verify_token(code):
                 if model is StaticDevice:
-                    record_event(actor=user, verb="two_step.recovery_code_used", obj=user)
+                    events.two_step_recovery_code_used(user=user)
                 return device
     # Outside the transaction, so the throttle's count of this wrong try is kept.
     raise ValidationError({field: TOO_MANY if throttled else WRONG_CODE})
@@ -94,7 +95,7 @@ def recovery_codes_renew(*, user) -> list[str]:
         raise PermissionDenied("Set up an authenticator app first.")
     with transaction.atomic(durable=True):
         codes = _new_recovery_codes(user)
-        record_event(actor=user, verb="two_step.recovery_codes_renewed", obj=user)
+        events.two_step_recovery_codes_renewed(user=user)
     return codes
 
 
@@ -107,7 +108,7 @@ def two_step_turn_off(*, actor) -> None:
         raise PermissionDenied("Your agency needs you to keep two-step sign-in.")
     with transaction.atomic(durable=True):
         _delete_devices(actor)
-        record_event(actor=actor, verb="two_step.turned_off", obj=actor)
+        events.two_step_turned_off(user=actor)
 
 
 def two_step_reset(*, actor, username: str, reason: str):
@@ -120,7 +121,7 @@ def two_step_reset(*, actor, username: str, reason: str):
         raise ValidationError({"username": "There is no account with that username that you can reset"})
     with transaction.atomic(durable=True):
         removed = _delete_devices(account)
-        record_event(actor=actor, verb="two_step.reset", obj=account, reason=reason, devices=removed)
+        events.two_step_reset(actor=actor, account=account, devices=removed, reason=reason)
         _tell_reset(account.pk)
     return account
 

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.events import record_event
-
+from . import events
 from .models import Agency, AssessmentType, ContactType, Sector, UnitCost
 
 REQUIRED = ("contact_type", "description", "unit", "cost_gbp", "price_year", "source")
@@ -144,7 +143,5 @@ def unit_costs_load(*, path: Path | str, actor, aliases: dict[str, str] | None =
                     )
                 result.prices += 1
         if actor is not None and getattr(actor, "pk", None):
-            record_event(
-                actor=actor, verb="unit_costs.loaded", obj=actor, rows=len(parsed), prices=result.prices
-            )
+            events.unit_costs_loaded(actor=actor, rows=len(parsed), prices=result.prices)
     return result

@@ -3,9 +3,8 @@ a contact or an agency; that agency's managers see it in their queue and by emai
 it; the family sees its status and the answer.
 
 Writes (`concern_raise`, `concern_acknowledge`, `concern_respond`, `concern_close`) validate,
-write in one transaction with their audit event, and send email only once committed. Reads
-(`concern_queue`, `concerns_for_family`, `concerns_for_person`, `concern_for_manager`) answer
-only what the asking user may see.
+write in one transaction with their audit event, and send email only once committed; the
+reads are concerns.selectors.
 """
 
 from __future__ import annotations
@@ -13,20 +12,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from agencies.models import Agency, StaffMembership
 from consent import policy
 from core import limits
-from core.events import record_event
 from core.mail import email_queue
 from journeys.models import Contact, Family, Person
 
+from . import events
 from .models import Concern, ConcernStatus, ConcernVia
-
-OPEN_STATUSES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
 
 
 def _family_ids_of(person_id: int) -> set[int]:
@@ -134,7 +130,7 @@ def concern_raise(
             raised_via=raised_via,
             text=text,
         )
-        record_event(actor=actor, verb="concern.raised", obj=concern, agency=about_agency.pk, via=raised_via)
+        events.concern_raised(actor=actor, concern=concern)
         _notify_managers(concern.pk)
     return concern
 
@@ -153,7 +149,7 @@ def concern_acknowledge(*, concern: Concern, actor) -> Concern:
             raise ValidationError({"concern": "This concern has already been acknowledged."})
         concern.status = ConcernStatus.ACKNOWLEDGED
         concern.save(update_fields=["status", "updated_at"])
-        record_event(actor=actor, verb="concern.acknowledged", obj=concern)
+        events.concern_acknowledged(actor=actor, concern=concern)
     return concern
 
 
@@ -173,7 +169,7 @@ def concern_respond(*, concern: Concern, response: str, actor) -> Concern:
         concern.responded_by = actor
         concern.responded_at = timezone.now()
         concern.save(update_fields=["status", "response", "responded_by", "responded_at", "updated_at"])
-        record_event(actor=actor, verb="concern.responded", obj=concern)
+        events.concern_responded(actor=actor, concern=concern)
     return concern
 
 
@@ -188,78 +184,5 @@ def concern_close(*, concern: Concern, actor) -> Concern:
             raise ValidationError({"concern": "This concern is already closed."})
         locked.status = ConcernStatus.CLOSED
         locked.save(update_fields=["status", "updated_at"])
-        record_event(actor=actor, verb="concern.closed", obj=locked)
+        events.concern_closed(actor=actor, concern=locked)
     return locked
-
-
-# Reads ------------------------------------------------------------------------------------
-
-
-def concern_queue(*, user, status: str | None = None) -> QuerySet[Concern]:
-    """The concerns about the user's agency, for its managers; nothing for anyone else."""
-    viewer = policy.viewer_for(user)
-    if not policy.answers_concerns(viewer):
-        return Concern.objects.none()
-    qs = Concern.objects.filter(about_agency_id=viewer.agency_id)
-    if status in ConcernStatus.values:
-        qs = qs.filter(status=status)
-    return qs.select_related(
-        "about_agency", "about_contact__contact_type", "subject_person", "subject_family", "raised_by"
-    ).order_by("-created_at", "-id")
-
-
-def concern_for_manager(*, user, concern_id) -> Concern:
-    """One concern of the manager's queue; 404 alike for missing and not theirs."""
-    try:
-        concern = concern_queue(user=user).filter(pk=int(concern_id)).first()
-    except (TypeError, ValueError):
-        concern = None
-    if concern is None:
-        raise Http404("No such concern.")
-    return concern
-
-
-def hidden_from_advocate(viewer) -> Q:
-    """A concern about the advocacy service itself is for its managers, not for the advocate
-    it may be about: an advocate sees one only if they raised it."""
-    return Q(about_agency_id=viewer.agency_id) & ~Q(raised_by_id=viewer.user.pk)
-
-
-def concerns_for_family(*, viewer, family_id: int, person_ids) -> QuerySet[Concern]:
-    """Concerns raised for a family or for any of the given members, as the family's advocate
-    sees them (the caller has already decided the viewer may see this family)."""
-    return (
-        Concern.objects.filter(Q(subject_family_id=family_id) | Q(subject_person_id__in=list(person_ids)))
-        .exclude(hidden_from_advocate(viewer))
-        .select_related("about_agency", "subject_person", "about_contact__contact_type")
-        .order_by("-created_at", "-id")
-    )
-
-
-def open_concerns_for_caseload(*, viewer, family_ids, person_ids) -> QuerySet[Concern]:
-    """Open concerns raised for any of an advocate's families or their members, as the
-    advocate sees them (the caller has already scoped the families to the viewer)."""
-    return (
-        Concern.objects.filter(status__in=OPEN_STATUSES)
-        .filter(Q(subject_family_id__in=family_ids) | Q(subject_person_id__in=list(person_ids)))
-        .exclude(hidden_from_advocate(viewer))
-    )
-
-
-def concerns_for_person(*, user, person_id) -> QuerySet[Concern]:
-    """For a citizen: concerns about themself or their children, or for their families."""
-    viewer = policy.viewer_for(user)
-    if not policy.uses_portal(viewer):
-        return Concern.objects.none()
-    person_id = int(person_id)
-    if (
-        person_id != viewer.person_id
-        and not policy.children_of(viewer.person_id).filter(person_id=person_id).exists()
-    ):
-        return Concern.objects.none()
-    families = policy.current_memberships().filter(person_id=person_id).values("family_id")
-    return (
-        Concern.objects.filter(Q(subject_person_id=person_id) | Q(subject_family_id__in=families))
-        .select_related("about_agency", "about_contact__contact_type")
-        .order_by("-created_at", "-id")
-    )

@@ -1,5 +1,5 @@
 """The managers' queue of concerns about their agency, and answering one. Thin adapters over
-concerns.services."""
+concerns.selectors and concerns.services."""
 
 from django import forms
 from django.contrib import messages
@@ -12,7 +12,7 @@ from consent.policy import answers_concerns, require, viewer_for
 from core import limits
 from core.forms import GovUKFormMixin, service_errors_on
 
-from . import services as concerns
+from . import selectors, services
 from .models import ConcernStatus
 
 
@@ -36,7 +36,7 @@ def queue(request):
     status = request.GET.get("status", "")
     if status and status not in ConcernStatus.values:
         status = ""
-    items = concerns.concern_queue(user=request.user, status=status or None)
+    items = selectors.concern_queue(user=request.user, status=status or None)
     page = Paginator(items, limits.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -49,7 +49,7 @@ def queue(request):
 @require_http_methods(["GET", "POST"])
 def detail(request, concern_id):
     _require_manager(request)
-    concern = concerns.concern_for_manager(user=request.user, concern_id=concern_id)
+    concern = selectors.concern_for_manager(user=request.user, concern_id=concern_id)
     # Bound on every POST, so a refused acknowledgement or closing can show its reason; left
     # empty, the response is asked for only when it is what was sent.
     acting = request.method == "POST" and "respond" not in request.POST
@@ -61,15 +61,15 @@ def detail(request, concern_id):
     if request.method == "POST":
         with service_errors_on(form):
             if "acknowledge" in request.POST:
-                concerns.concern_acknowledge(concern=concern, actor=request.user)
+                services.concern_acknowledge(concern=concern, actor=request.user)
                 messages.success(request, "Concern acknowledged: the family can see you are looking into it")
                 return redirect("concerns:detail", concern.pk)
             if "close" in request.POST:
-                concerns.concern_close(concern=concern, actor=request.user)
+                services.concern_close(concern=concern, actor=request.user)
                 messages.success(request, "Concern closed")
                 return redirect("concerns:queue")
             if "respond" in request.POST and form.is_valid():
-                concerns.concern_respond(
+                services.concern_respond(
                     concern=concern, response=form.cleaned_data["response"], actor=request.user
                 )
                 messages.success(request, "Response sent: the family can now read it")

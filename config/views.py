@@ -16,7 +16,6 @@ def home(request):
         # Citizens land on their own portal, never on a staff home.
         return portal_home(request)
     context = {
-        "viewer": viewer,
         "previous_sign_in": agencies_selectors.previous_sign_in(user=request.user),
         "manages_api_clients": manages_api_clients(viewer),
         # Shown only while MFA_REQUIRED is off: when on, such a sign-in is sent to set it up.

@@ -19,9 +19,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.events import record_event
 from core.mail import email_queue
 
+from . import events
 from .models import AccessLog, AccessLogHead
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def anchor_head() -> Anchor | None:
     with path.open("a", encoding="utf-8") as file:
         file.write(anchor.line() + "\n")
     recipients = settings.ACCESS_LOG_ANCHOR_EMAILS
-    record_event(actor=None, verb="access_log.anchored", obj=newest, emailed=len(recipients))
+    events.access_log_anchored(newest=newest, emailed=len(recipients))
     if recipients:
         email_queue(
             f"Joined Up access log anchor, entry {anchor.entry}",

@@ -260,6 +260,12 @@ def require(allowed: bool) -> None:
         raise Http404("Not found.")
 
 
+def configures(viewer: Viewer) -> bool:
+    """An administrator (a superuser) configures agencies, staff and the question bank in the
+    admin; it is the one thing being a superuser opens."""
+    return bool(getattr(viewer.user, "is_superuser", False))
+
+
 def uses_staff_pages(viewer: Viewer) -> bool:
     """Agency staff, managers and advocates (and agency systems, within their scopes)."""
     return viewer.is_staff_member

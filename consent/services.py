@@ -13,12 +13,11 @@ from django.utils import timezone
 
 from agencies.models import Agency, StaffMembership
 from core import dates
-from core.events import record_event
 from core.mail import email_queue
 from journeys.knowledge import agency_knows_note
 from journeys.models import Person, Sensitivity
 
-from . import access_log, policy
+from . import access_log, events, policy
 from .models import BasisKind, BreakGlass, Category, ConsentGrant, ConsentLapseNotice, Method, ReviewStatus
 
 
@@ -120,7 +119,7 @@ def consent_grant(
             replaces=replaces,
         )
         agency_knows_note(agency_id=agency.pk, person_ids=[subject.pk], reason="granted")
-        record_event(actor=actor, verb="consent.granted", obj=grant, agency=agency.pk)
+        events.consent_granted(actor=actor, grant=grant)
     return grant
 
 
@@ -129,7 +128,7 @@ def _revoke(grant: ConsentGrant, *, actor, reason: str, at: datetime) -> None:
     grant.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
     grant.revoke_reason = reason
     grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    record_event(actor=actor, verb="consent.revoked", obj=grant, reason=reason)
+    events.consent_revoked(actor=actor, grant=grant, reason=reason)
 
 
 def consent_grant_many(*, subject: Person, agencies: list[Agency], actor, **scope) -> list[ConsentGrant]:
@@ -204,14 +203,7 @@ def break_glass_open(*, subject: Person, reason: str, actor, hours: int | None =
             for_governance=not _manager_emails(agency_id=viewer.agency_id, opener=actor),
         )
         agency_knows_note(agency_id=viewer.agency_id, person_ids=[subject.pk], reason="break_glass")
-        record_event(
-            actor=actor,
-            verb="break_glass.opened",
-            obj=glass,
-            subject=subject.pk,
-            hours=hours,
-            for_governance=glass.for_governance,
-        )
+        events.break_glass_opened(actor=actor, glass=glass, hours=hours)
         access_log.append(
             user=actor,
             agency_id=viewer.agency_id,
@@ -300,7 +292,7 @@ def break_glass_review(*, glass: BreakGlass, status: str, note: str, actor) -> B
         glass.reviewed_by = actor
         glass.reviewed_at = timezone.now()
         glass.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
-        record_event(actor=actor, verb="break_glass.reviewed", obj=glass, status=status)
+        events.break_glass_reviewed(actor=actor, glass=glass)
     return glass
 
 
@@ -325,16 +317,17 @@ def consent_lapse_notices_send(*, now: datetime | None = None) -> int:
         due,
         notice_model=ConsentLapseNotice,
         to=lambda grant: grant.subject.email,
-        verb="consent.lapse_notice_sent",
+        event=events.consent_lapse_notice_sent,
         send=_send_lapse_notice,
         now=now,
     )
 
 
-def grant_notices_send(due, *, notice_model, to, verb: str, send, now: datetime) -> int:
+def grant_notices_send(due, *, notice_model, to, event, send, now: datetime) -> int:
     """Send one email a grant for each grant due, at most once ever: the notice row (unique
-    per grant) is written, audited and its email queued on commit in one transaction, so a
-    nightly run repeated, or two at once, sends nothing twice. Returns how many were sent."""
+    per grant) is written, audited (`event`, the notice's typed audit event) and its email
+    queued on commit in one transaction, so a nightly run repeated, or two at once, sends
+    nothing twice. Returns how many were sent."""
     sent = 0
     for grant in due.iterator(chunk_size=500):
         with transaction.atomic():
@@ -343,7 +336,7 @@ def grant_notices_send(due, *, notice_model, to, verb: str, send, now: datetime)
             )
             if not created:
                 continue
-            record_event(actor=None, verb=verb, obj=notice, grant=grant.pk)
+            event(notice=notice)
             send(grant.pk)
         sent += 1
     return sent

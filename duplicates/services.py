@@ -29,10 +29,10 @@ from agencies.models import UnitCost
 from consent import policy
 from consent.models import Category, ConsentGrant
 from core.db import lock_timeout
-from core.events import record_event
 from core.rows import fetch_rows, int_array
 from journeys.models import Assessment, Membership, Person, question_id_sets
 
+from . import events
 from .detection import Candidate, Item, Rules, candidates_involving, find_candidates
 from .models import DuplicateFlag, FlagStatus
 from .selectors import manager_scope
@@ -598,5 +598,5 @@ def duplicate_flag_review(*, flag: DuplicateFlag, status: str, reason: str, acto
         flag.reviewed_by = actor
         flag.reviewed_at = timezone.now()
         flag.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
-        record_event(actor=actor, verb="duplicate_flag.reviewed", obj=flag, status=status, previous=previous)
+        events.duplicate_flag_reviewed(actor=actor, flag=flag, previous=previous)
     return flag

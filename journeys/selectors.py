@@ -32,9 +32,9 @@ from consent.policy import (
     viewer_for,
     visible_persons,
 )
-from core.events import record_event
 from core.rows import fetch_rows
 
+from . import events
 from .identifiers import normalise, search_terms
 from .models import (
     Answer,
@@ -237,13 +237,8 @@ def _log_identifier_search(*, user, terms: list[tuple[str, str]], matched: int) 
     hash, so the log can tell two searches for the same number apart without holding it."""
     value = terms[0][1]
     digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-    record_event(
-        actor=user,
-        verb="person.identifier_searched",
-        obj=user,
-        schemes=[scheme for scheme, _ in terms],
-        value_hash=digest,
-        matched=matched,
+    events.person_identifier_searched(
+        user=user, schemes=[scheme for scheme, _ in terms], value_hash=digest, matched=matched
     )
 
 

@@ -15,9 +15,8 @@ from consent import policy
 from consent.models import Category
 from consent.policy import scope_for, viewer_for
 from core import dates, limits
-from core.events import record_event
 
-from . import selectors
+from . import events, selectors
 from .identifiers import normalise, validate_identifier
 from .knowledge import agency_knows_note
 from .models import (
@@ -52,7 +51,7 @@ def family_create(*, label: str, reference: str = "", actor, agency: Agency | No
     with transaction.atomic():
         references = [reference] if reference else _free_references()
         family = _family_insert(label=label, references=references, agency=agency)
-        record_event(actor=actor, verb="family.created", obj=family)
+        events.family_created(actor=actor, family=family)
     return family
 
 
@@ -140,7 +139,7 @@ def person_create(
                     recorded_by=agency,
                     actor=actor,
                 )
-            record_event(actor=actor, verb="person.created", obj=person)
+            events.person_created(actor=actor, person=person)
     except IntegrityError as exc:
         # Two requests racing to store the same identifier: the database decides.
         raise ValidationError({"identifiers": "This identifier is already recorded for a person."}) from exc
@@ -179,16 +178,9 @@ def membership_add(
             parental_responsibility_recorded_at=timezone.now() if parental_responsibility else None,
             started=started or timezone.localdate(),
         )
-        record_event(actor=actor, verb="membership.added", obj=membership, family=family.pk)
+        events.membership_added(actor=actor, membership=membership)
         if parental_responsibility:
-            record_event(
-                actor=actor,
-                verb="parental_responsibility.recorded",
-                obj=membership,
-                person=person.pk,
-                family=family.pk,
-                agency=recorded_by.pk,
-            )
+            events.parental_responsibility_recorded(actor=actor, membership=membership)
     return membership
 
 
@@ -341,7 +333,7 @@ def contacts_record(
                     continue
                 errors[index] = {"external_id": ["This external id is sent twice in one batch."]}
                 continue
-            record_event(actor=actor, verb="contact.recorded", obj=contact)
+            events.contact_recorded(actor=actor, contact=contact)
             results.append((contact, True))
         if errors:
             transaction.set_rollback(True)
@@ -452,7 +444,7 @@ def assessment_record_once(
         Answer.objects.bulk_create(
             Answer(assessment=assessment, question=q, value=v, reused_from=r) for q, v, r in rows
         )
-        record_event(actor=actor, verb="assessment.recorded", obj=assessment)
+        events.assessment_recorded(actor=actor, assessment=assessment)
         # A system write (no signed-in actor) shows no one anything.
         if sources and subject_person is not None and getattr(actor, "is_authenticated", False):
             reused = [r for _, _, r in rows if r is not None]

@@ -32,7 +32,7 @@ def person_search(request):
 def person_record(request, person_id):
     record = selectors.person_record(user=request.user, person_id=person_id)
     viewer = viewer_for(request.user)
-    context = {"record": record, "viewer": viewer}
+    context = {"record": record}
     if uses_staff_pages(viewer):
         context["grants"] = consent_selectors.grants_for_person(user=request.user, person_id=record.person.pk)
     return render(request, "journeys/person_record.html", context)

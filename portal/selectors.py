@@ -16,12 +16,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, Role, Sector
-from concerns.services import concerns_for_person
+from concerns.selectors import concerns_for_person
 from consent import access_log, policy
 from consent import selectors as consent_selectors
 from consent.models import AccessLog, BasisKind, BreakGlass, Category, ConsentGrant, ReviewStatus
 from consent.receipts import what_agency_will_see
-from core.models import AuditEvent
+from core.models import AuditEvent, Verb
 from journeys.models import Membership, Person
 from journeys.selectors import Record, person_record
 
@@ -342,7 +342,7 @@ def details_history(*, user, person: Person) -> list[AuditEvent]:
         AuditEvent.objects.filter(
             object_type="journeys.person",
             object_id=person.pk,
-            verb__in=["person.details_changed", "person.corrected"],
+            verb__in=[Verb.PERSON_DETAILS_CHANGED, Verb.PERSON_CORRECTED],
         ).order_by("-at", "-id")[:50]
     )
     for event in events:

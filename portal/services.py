@@ -37,11 +37,11 @@ from consent.services import (
     reviewer_emails,
 )
 from core import dates
-from core.events import record_event
 from core.mail import email_queue
 from core.outbox import outbox_enqueue
 from journeys.models import Contact, Person
 
+from . import events
 from .models import (
     ConsentReminder,
     CorrectableField,
@@ -168,7 +168,7 @@ def invitation_send(*, person: Person, channel: str, actor) -> tuple[Invitation,
             agency_id=viewer.agency_id,
             for_governance=bool(code) and not _manager_emails(agency_id=viewer.agency_id, opener=actor),
         )
-        record_event(actor=actor, verb="invitation.sent", obj=invitation, person=person.pk, channel=channel)
+        events.invitation_sent(actor=actor, invitation=invitation)
         if token:
             _send_invitation(invitation.pk, token)
         else:
@@ -218,9 +218,7 @@ def invitation_code_confirm(*, invitation: Invitation, actor) -> Invitation:
         invitation.confirmed_by = actor
         invitation.confirmed_at = timezone.now()
         invitation.save(update_fields=["confirmed_by", "confirmed_at"])
-        record_event(
-            actor=actor, verb="invitation.code_confirmed", obj=invitation, person=invitation.person_id
-        )
+        events.invitation_code_confirmed(actor=actor, invitation=invitation)
     return invitation
 
 
@@ -311,12 +309,10 @@ def invitation_code_redeem(*, code: str, date_of_birth: date, by=None) -> str:
         else:
             invitation.failed_attempts += 1
             invitation.save(update_fields=["failed_attempts"])
-        record_event(
-            actor=None,
-            verb="invitation.code_redeemed" if matched else "invitation.code_wrong_date_of_birth",
-            obj=invitation,
-            person=invitation.person_id,
-        )
+        if matched:
+            events.invitation_code_redeemed(invitation=invitation)
+        else:
+            events.invitation_code_wrong_date_of_birth(invitation=invitation)
     if not matched:
         raise ValidationError({"code": WRONG_CODE})
     return token
@@ -356,16 +352,10 @@ def invitation_accept(*, token: str, password: str, by=None):
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         told = "email" if person.email else "sms" if person.phone else "information_governance"
-        record_event(actor=user, verb="invitation.accepted", obj=invitation, person=person.pk, told_by=told)
+        events.invitation_accepted(user=user, invitation=invitation, told_by=told)
         children = list(policy.children_of(person.pk).values_list("person_id", flat=True))
         if children:
-            record_event(
-                actor=user,
-                verb="invitation.holders_told",
-                obj=invitation,
-                person=person.pk,
-                children=children,
-            )
+            events.invitation_holders_told(user=user, invitation=invitation, children=children)
         _tell_account_made(person.pk)
         _tell_other_holders(person.pk, children)
     return user
@@ -493,11 +483,9 @@ def person_details_change(
             person.save(update_fields=changed)
         if "email" in changed and person.user_id and values["email"]:
             get_user_model().objects.filter(pk=person.user_id).update(email=values["email"])
-        record_event(
+        events.person_details_changed(
             actor=actor,
-            verb="person.details_changed",
-            obj=person,
-            fields=changed,
+            person=person,
             before={name: before[name] for name in changed},
             after={name: values[name] for name in changed},
         )
@@ -560,7 +548,7 @@ def correction_request(
                 requested_by=actor,
                 requested_at=timezone.now(),
             )
-            record_event(actor=actor, verb="correction.requested", obj=correction, field=field)
+            events.correction_requested(actor=actor, correction=correction)
             _email_agency_staff(correction.pk)
     except IntegrityError:
         raise ValidationError(
@@ -616,20 +604,16 @@ def correction_decide(
                 value = date.fromisoformat(value)
             setattr(person, correction.field, value)
             person.save(update_fields=[correction.field])
-            record_event(
-                actor=actor,
-                verb="person.corrected",
-                obj=person,
-                field=correction.field,
-                before=correction.current_value,
-                after=correction.requested_value,
-            )
+            events.person_corrected(actor=actor, person=person, correction=correction)
         correction.status = CorrectionStatus.ACCEPTED if accept else CorrectionStatus.DECLINED
         correction.decided_by = actor
         correction.decided_at = timezone.now()
         correction.decision_reason = reason
         correction.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        record_event(actor=actor, verb=f"correction.{correction.status}", obj=correction)
+        if accept:
+            events.correction_accepted(actor=actor, correction=correction)
+        else:
+            events.correction_declined(actor=actor, correction=correction)
         _email_person_decision(correction.pk)
     return correction
 
@@ -713,7 +697,7 @@ def consent_reminders_send(*, now: datetime | None = None) -> int:
         due,
         notice_model=ConsentReminder,
         to=lambda grant: grant.given_by.email,
-        verb="consent.reminder_sent",
+        event=events.consent_reminder_sent,
         send=_send_reminder,
         now=now,
     )
@@ -763,13 +747,13 @@ def data_export_request(*, person: Person, actor) -> DataExport:
             DataExport.objects.filter(pk=waiting.pk).update(
                 status=ExportStatus.PENDING, progress=0, requested_at=timezone.now()
             )
-            record_event(actor=actor, verb="data_export.retried", obj=waiting, person=person.pk)
+            events.data_export_retried(actor=actor, export=waiting)
             _queue_export(waiting.pk)
             waiting.refresh_from_db()
         if waiting is not None:
             return waiting
         export = DataExport.objects.create(person=person, requested_by=actor, requested_at=timezone.now())
-        record_event(actor=actor, verb="data_export.requested", obj=export, person=person.pk)
+        events.data_export_requested(actor=actor, export=export)
         inline = export_size(person) <= settings.DATA_EXPORT_INLINE_LIMIT
         if not inline:
             _queue_export(export.pk)
@@ -812,5 +796,5 @@ def data_export_build(*, export_id: int) -> DataExport | None:
         export.progress = 100
         export.finished_at = timezone.now()
         export.save(update_fields=["content", "status", "progress", "finished_at"])
-        record_event(actor=export.requested_by, verb="data_export.ready", obj=export)
+        events.data_export_ready(export=export)
     return export

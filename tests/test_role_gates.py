@@ -1,11 +1,13 @@
 """Every role check is a gate of consent/policy.py: no other module compares roles, reads a
 viewer's role flags, filters by role or gives a superuser a pass. Every module's code is read
 (ast), so a new check written anywhere else fails here with the file and line. Only the
-declared exceptions below are allowed, each with its reason."""
+declared exceptions below are allowed, each with its reason. Templates decide by the gates
+too: they ask `may` (config.context_processors), never a role."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 from tests.test_layout import APPS, ROOT
 
@@ -28,6 +30,11 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("portal/selectors.py", "Role.MANAGER"): "words for the access log a citizen reads, not a decision",
     ("portal/selectors.py", "Role.ADVOCATE"): "words for the access log a citizen reads, not a decision",
 }
+
+
+# A role read in a template's {% if %} or {% elif %}.
+TEMPLATE_CONDITION = re.compile(r"{%\s*(?:el)?if\b(.*?)%}", re.DOTALL)
+TEMPLATE_ROLE = re.compile(rf"\.({'|'.join(sorted(ROLE_FLAGS))}|is_superuser|is_staff|role)\b")
 
 
 def _modules():
@@ -98,3 +105,33 @@ def test_the_check_finds_each_kind_of_role_check():
         (5, "role='manager'"),
         (6, "'is_superuser'"),
     ]
+
+
+def template_role_checks(source: str) -> list[tuple[int, str]]:
+    """(line, what) of each role a template's condition reads."""
+    return [
+        (source.count("\n", 0, condition.start()) + 1, role.group(0))
+        for condition in TEMPLATE_CONDITION.finditer(source)
+        for role in TEMPLATE_ROLE.finditer(condition.group(1))
+    ]
+
+
+def test_no_template_decides_by_role():
+    problems = [
+        f"{path.relative_to(ROOT)}:{line}: {what}: ask `may` (a gate of consent/policy.py) instead"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for line, what in template_role_checks(path.read_text())
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_template_check_finds_a_role_read_in_a_condition_only():
+    source = "\n".join(
+        [
+            "{% if viewer.role == 'manager' %}a{% endif %}",
+            "{{ entry.role }} {{ user.staff_membership.get_role_display }}",
+            "{% elif user.is_superuser or viewer.is_advocate %}",
+            "{% if may.review_duplicates %}b{% endif %}",
+        ]
+    )
+    assert template_role_checks(source) == [(1, ".role"), (3, ".is_superuser"), (3, ".is_advocate")]

@@ -13,7 +13,8 @@ from django.utils import timezone
 from advocates import services
 from advocates.models import Assignment
 from agencies.models import Role, Sector
-from concerns.services import concern_queue, concern_raise
+from concerns.selectors import concern_queue
+from concerns.services import concern_raise
 from consent.models import AccessLog
 from journeys.models import Contact
 from tests.factories import (

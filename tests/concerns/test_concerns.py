@@ -7,13 +7,8 @@ from django.db import IntegrityError, transaction
 
 from agencies.models import Role
 from concerns.models import Concern, ConcernStatus
-from concerns.services import (
-    concern_acknowledge,
-    concern_queue,
-    concern_raise,
-    concern_respond,
-    concerns_for_person,
-)
+from concerns.selectors import concern_queue, concerns_for_person
+from concerns.services import concern_acknowledge, concern_raise, concern_respond
 from tests.factories import (
     AgencyFactory,
     AssignmentFactory,

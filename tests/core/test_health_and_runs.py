@@ -13,8 +13,8 @@ from config.celery import app
 from core import runs
 from core.models import OutboxMessage, ScheduledRun
 from duplicates.models import DuplicateFlag
-from tests.duplicates.helpers import kind, questions, record
 from tests.factories import PersonFactory
+from tests.journeys.helpers import kind, questions, record
 
 RESCAN = "journeys.rescan_duplicates"
 

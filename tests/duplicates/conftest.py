@@ -1,7 +1,4 @@
-"""`setting`: the police assessed a person a month ago, and a housing officer is about to
-assess them (tell us once).
-
-`partnership`: a small partnership with two flags: police then housing about one person, and the school
+"""`partnership`: a small partnership with two flags: police then housing about one person, and the school
 assessing another person twice. The adult lets police, housing and the partnership reviewer's
 agency see their assessments (given after both were made), and the child lets the reviewer's,
 so each manager may see the details of the flags about their agency."""
@@ -9,12 +6,10 @@ so each manager may see the details of the flags about their agency."""
 from dataclasses import dataclass
 
 import pytest
-from django.urls import reverse
 
 from agencies.models import Role
 from duplicates.models import DuplicateFlag
 from duplicates.services import duplicates_rescan
-from tests.duplicates.helpers import kind, questions, record
 from tests.factories import (
     AgencyFactory,
     ConsentGrantFactory,
@@ -22,6 +17,7 @@ from tests.factories import (
     UnitCostFactory,
     staff_user,
 )
+from tests.journeys.helpers import kind, questions, record
 
 
 @dataclass
@@ -74,16 +70,3 @@ def partnership(db) -> Partnership:
         flag_police_housing=DuplicateFlag.objects.get(asked_again_by=housing),
         flag_school_twice=DuplicateFlag.objects.get(asked_again_by=school),
     )
-
-
-@pytest.fixture
-def setting(db):
-    police = AgencyFactory(code="police", name="County Police")
-    housing = AgencyFactory(code="housing", name="District Housing Options")
-    bank = questions(8, prefix="bank")
-    person = PersonFactory(registered_by=housing)
-    earlier = record(kind(bank[:6], agency=police), person=person, days_ago=30)
-    needs = kind(bank, agency=housing)
-    user = staff_user(housing)
-    url = f"{reverse('journeys:assessment_record')}?person={person.pk}&type={needs.pk}"
-    return police, housing, bank, person, earlier, needs, user, url

@@ -3,8 +3,8 @@
 import pytest
 
 from duplicates.services import duplicates_rescan
-from tests.duplicates.helpers import kind, questions, record
 from tests.factories import ConsentGrantFactory, PersonFactory
+from tests.journeys.helpers import kind, questions, record
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/duplicate-flags/"

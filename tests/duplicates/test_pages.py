@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from duplicates.models import DuplicateFlag
 from duplicates.services import duplicates_rescan
-from tests.duplicates.helpers import kind, questions, record
 from tests.factories import ConsentGrantFactory, PersonFactory
+from tests.journeys.helpers import kind, questions, record
 
 pytestmark = pytest.mark.django_db
 

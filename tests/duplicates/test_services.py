@@ -17,7 +17,6 @@ from duplicates.services import (
     duplicates_rescan,
 )
 from journeys.models import Answer
-from tests.duplicates.helpers import kind, questions, record
 from tests.factories import (
     AgencyFactory,
     ConsentGrantFactory,
@@ -28,6 +27,7 @@ from tests.factories import (
     UserFactory,
     staff_user,
 )
+from tests.journeys.helpers import kind, questions, record
 
 pytestmark = pytest.mark.django_db
 

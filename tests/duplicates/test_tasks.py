@@ -13,8 +13,8 @@ from core.models import OutboxMessage
 from duplicates import tasks
 from duplicates.models import DuplicateFlag
 from journeys.models import Assessment
-from tests.duplicates.helpers import kind, questions, record
 from tests.factories import PersonFactory
+from tests.journeys.helpers import kind, questions, record
 
 
 @pytest.mark.django_db

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from duplicates.models import DuplicateFlag
-from tests.duplicates.helpers import kind, questions, record
 from tests.factories import PersonFactory
+from tests.journeys.helpers import kind, questions, record
 
 pytestmark = [
     pytest.mark.worker,

@@ -1,4 +1,5 @@
-"""Builders shared by the duplicate-assessment tests: assessments recorded through the service."""
+"""Builders shared by the assessment tests (tell us once, duplicate detection): assessments
+recorded through the service, and the consent that opens them."""
 
 from datetime import timedelta
 

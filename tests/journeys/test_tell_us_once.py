@@ -14,8 +14,8 @@ from consent.models import AccessLog
 from duplicates.models import DuplicateFlag
 from duplicates.services import duplicates_rescan
 from journeys.models import Answer, Assessment
-from tests.duplicates.helpers import api_body, grant, kind, record
 from tests.factories import AgencyFactory, UserFactory, staff_user
+from tests.journeys.helpers import api_body, grant, kind, record
 
 pytestmark = pytest.mark.django_db
 

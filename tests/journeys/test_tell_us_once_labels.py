@@ -9,8 +9,8 @@ from django.utils import timezone
 from consent.models import AccessLog
 from journeys import services
 from journeys.models import SENSITIVITY_ORDER, Answer, Assessment, Sensitivity, most_sensitive
-from tests.duplicates.helpers import api_body, grant, kind, record
 from tests.factories import AgencyFactory, staff_user
+from tests.journeys.helpers import api_body, grant, kind, record
 
 pytestmark = pytest.mark.django_db
 ALL_LABELS = list(Sensitivity.values)
