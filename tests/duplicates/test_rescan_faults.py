@@ -17,7 +17,7 @@ from core.models import ScheduledRun
 from duplicates import services
 from duplicates.models import DuplicateFlag
 from duplicates.tasks import RESCAN, rescan_duplicates
-from tests.duplicates.helpers import kind, questions, record
+from tests.journeys.helpers import kind, questions, record
 from tests.factories import AgencyFactory, PersonFactory, staff_user
 
 LOCK_SECONDS = 0.3
