@@ -17,8 +17,8 @@ from core.models import ScheduledRun
 from duplicates import services
 from duplicates.models import DuplicateFlag
 from duplicates.tasks import RESCAN, rescan_duplicates
-from tests.journeys.helpers import kind, questions, record
 from tests.factories import AgencyFactory, PersonFactory, staff_user
+from tests.journeys.helpers import kind, questions, record
 
 LOCK_SECONDS = 0.3
 HELD_UP = "5b0d9a3e-1c2f-4e6a-8b7d-0a1b2c3d4e5f"
