@@ -21,6 +21,8 @@ from .outbox import KEEP_SENT, outbox_enqueue
 SEND_EMAIL = "core.send_email"
 # What a mail server that is away, refusing or slow raises: worth another try later.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+# What a sent email's outbox row keeps: the arguments' names, none of their content.
+_SENT = {"subject": "", "message": "", "from_email": "", "recipient_list": []}
 
 
 def email_queue(subject: str, message: str, from_email: str | None, recipient_list: list[str]) -> None:
@@ -49,10 +51,6 @@ def email_send(
             send_mail(subject, message, from_email, recipient_list)
             OutboxMessage.objects.filter(task_id=task_id).update(kwargs=_SENT)
     return first
-
-
-# What a sent email's outbox row keeps: the arguments' names, none of their content.
-_SENT = {"subject": "", "message": "", "from_email": "", "recipient_list": []}
 
 
 def sent_emails_forget() -> None:
